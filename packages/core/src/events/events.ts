@@ -1,0 +1,81 @@
+import type { KeelErrorKind } from '../errors/kinds.js';
+import type { FinishReason, Usage } from '../provider/messages.js';
+
+/** Fields every event carries. Events never carry prompt text or keys. */
+interface EventBase {
+  /** Unique per `chat` / `stream` call; ties attempts to their call. */
+  readonly callId: string;
+  readonly feature: string;
+  /** Epoch milliseconds on Keel's clock. */
+  readonly at: number;
+}
+
+interface AttemptBase extends EventBase {
+  readonly provider: string;
+  readonly model: string;
+  readonly attempt: number;
+}
+
+export type KeelEvent =
+  | (AttemptBase & { readonly type: 'attempt.started' })
+  | (AttemptBase & {
+      readonly type: 'attempt.failed';
+      readonly kind: KeelErrorKind;
+      readonly status?: number | undefined;
+      readonly durationMs: number;
+    })
+  | (AttemptBase & { readonly type: 'attempt.succeeded'; readonly durationMs: number })
+  | (AttemptBase & {
+      readonly type: 'retry.scheduled';
+      readonly delayMs: number;
+      /** `server` when the wait came from retry-after headers, `backoff` otherwise. */
+      readonly reason: 'server' | 'backoff';
+    })
+  | (AttemptBase & { readonly type: 'retry.denied'; readonly reason: 'retry_budget' | 'deadline' | 'max_attempts' | 'not_retryable' })
+  | (EventBase & { readonly type: 'fallback'; readonly from: string; readonly to: string; readonly kind: KeelErrorKind })
+  | (AttemptBase & { readonly type: 'stream.first_token'; readonly ttftMs: number })
+  | {
+      readonly type: 'breaker.opened' | 'breaker.half_open' | 'breaker.closed';
+      readonly provider: string;
+      readonly model: string;
+      readonly at: number;
+    }
+  | (EventBase & {
+      readonly type: 'call.finished';
+      readonly stream: boolean;
+      readonly outcome: 'ok' | KeelErrorKind;
+      readonly provider?: string | undefined;
+      readonly model?: string | undefined;
+      readonly attempts: number;
+      readonly latencyMs: number;
+      readonly ttftMs?: number | undefined;
+      readonly usage?: Usage | undefined;
+      readonly finishReason?: FinishReason | undefined;
+    });
+
+export type KeelEventType = KeelEvent['type'];
+export type KeelEventListener = (event: KeelEvent) => void;
+
+/** A tiny synchronous emitter. A listener that throws is isolated from the call and the others. */
+export class EventHub {
+  readonly #listeners = new Set<KeelEventListener>();
+
+  subscribe(listener: KeelEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get active(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  emit(event: KeelEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must never break a call.
+      }
+    }
+  }
+}

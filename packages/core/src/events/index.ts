@@ -1,0 +1,2 @@
+export { EventHub } from './events.js';
+export type { KeelEvent, KeelEventListener, KeelEventType } from './events.js';

@@ -1,0 +1,64 @@
+import type { ChatMessage, FinishReason, Usage } from './messages.js';
+
+/**
+ * What Keel asks a provider for. Adapters translate it to their SDK's request; nothing here is
+ * specific to one wire format.
+ */
+export interface ProviderRequest {
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens?: number | undefined;
+  readonly temperature?: number | undefined;
+  /**
+   * Provider-specific request fields passed through untouched (tools, response_format,
+   * metadata…). The drop-in wrappers use it; `createKeel` users rarely need it.
+   */
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
+  /** Ask the adapter to attach the SDK's own response object / chunks (`raw`). */
+  readonly includeRaw?: boolean | undefined;
+}
+
+/** The per-attempt context Keel hands to a provider. */
+export interface CallContext {
+  /** Aborts when the caller aborts, the deadline passes or an attempt timeout fires. */
+  readonly signal: AbortSignal;
+  /** The call's absolute deadline on Keel's clock, in epoch milliseconds. */
+  readonly deadline: number;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+}
+
+/** A complete (non-streamed) response. */
+export interface ProviderResponse {
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly usage?: Usage | undefined;
+  /** The model that answered, as the provider reports it. */
+  readonly model: string;
+  /** The SDK's own response object, present when `includeRaw` was set. */
+  readonly raw?: unknown;
+}
+
+/** One piece of a streamed response. */
+export type ProviderStreamPart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'usage'; readonly usage: Usage }
+  | { readonly type: 'finish'; readonly finishReason: FinishReason; readonly model?: string | undefined }
+  /**
+   * The SDK's own chunk, emitted (when `includeRaw` is set) before the parts derived from it.
+   * `content` says whether the chunk carries output (text or tool-call deltas): such a chunk is
+   * the stream's commit point.
+   */
+  | { readonly type: 'raw'; readonly chunk: unknown; readonly content: boolean };
+
+/**
+ * The contract every adapter implements. A provider throws only {@link KeelError}s (mapped
+ * from its SDK's errors) and never retries on its own: Keel is the one retry layer.
+ */
+export interface Provider {
+  /** Stable id used in configuration, breaker keys, events and errors (e.g. `openai`). */
+  readonly id: string;
+  chat(request: ProviderRequest, context: CallContext): Promise<ProviderResponse>;
+  /** Must abort the upstream request when `context.signal` aborts or iteration stops early. */
+  stream(request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart>;
+}
