@@ -19,8 +19,8 @@ function header(headers: HeaderSource, name: string): string | undefined {
     return (headers as { get(name: string): string | null | undefined }).get(name) ?? undefined;
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
-  const value = record[name] ?? record[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : (value as string | undefined);
+  const value: string | readonly string[] | undefined = record[name] ?? record[name.toLowerCase()];
+  return typeof value === 'string' ? value : value?.[0];
 }
 
 /**

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/** Retry policy options. All durations in milliseconds. */
+export const retryOptionsSchema = z
+  .object({
+    /** Attempts per candidate model, the first included. @default 3 */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    /** Base of the full-jitter exponential backoff. @default 250 */
+    baseDelayMs: z.number().int().min(0).default(250),
+    /** Cap of one backoff wait. @default 8000 */
+    maxDelayMs: z.number().int().min(0).default(8_000),
+    /** Cap of a server-directed wait (retry-after); a longer ask fails now. @default 30000 */
+    maxServerWaitMs: z.number().int().min(0).default(30_000),
+  })
+  .strict();
+
+/** Timeouts, in milliseconds. */
+export const timeoutOptionsSchema = z
+  .object({
+    /** The whole call: every attempt and every wait. @default 60000 */
+    totalMs: z.number().int().positive().default(60_000),
+    /** One non-streamed attempt. @default 30000 */
+    attemptMs: z.number().int().positive().default(30_000),
+    /** Streams: from the start of an attempt to its first token. @default 15000 */
+    firstTokenMs: z.number().int().positive().default(15_000),
+    /** Streams: the longest silence between two parts after the first token. @default 15000 */
+    idleMs: z.number().int().positive().default(15_000),
+  })
+  .strict();
+
+/** Circuit breaker options; one breaker per provider+model. */
+export const breakerOptionsSchema = z
+  .object({
+    /** Opens when failures / attempts in the window exceed this ratio. @default 0.5 */
+    failureRatio: z.number().gt(0).max(1).default(0.5),
+    /** Rolling window for the ratio, in milliseconds. @default 10000 */
+    windowMs: z.number().int().positive().default(10_000),
+    /** Attempts needed in the window before the ratio counts. @default 10 */
+    minimumAttempts: z.number().int().min(1).default(10),
+    /** How long the breaker stays open before admitting a probe, in milliseconds. @default 5000 */
+    halfOpenAfterMs: z.number().int().positive().default(5_000),
+  })
+  .strict();
+
+/** Retry budget per provider: retries stay a small share of calls so an outage cannot multiply load. */
+export const retryBudgetOptionsSchema = z
+  .object({
+    /** Retries allowed as a share of calls in the window. @default 0.2 */
+    ratio: z.number().min(0).max(10).default(0.2),
+    /** Retries always allowed per window, so a quiet service can still retry. @default 10 */
+    minRetries: z.number().int().min(0).default(10),
+    /** Window length in milliseconds. @default 10000 */
+    windowMs: z.number().int().positive().default(10_000),
+  })
+  .strict();
+
+export const modelRefSchema = z
+  .object({
+    provider: z.string().min(1),
+    model: z.string().min(1),
+  })
+  .strict();
+
+export const featureSchema = z
+  .object({
+    /** Candidates in order: the first is primary, later ones are fallbacks. */
+    models: z.array(modelRefSchema).min(1),
+    /** Default output cap for this feature's calls. */
+    maxTokens: z.number().int().positive().optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    retry: retryOptionsSchema.partial().optional(),
+    timeouts: timeoutOptionsSchema.partial().optional(),
+  })
+  .strict();
+
+export const defaultsSchema = z
+  .object({
+    retry: retryOptionsSchema.partial().optional(),
+    timeouts: timeoutOptionsSchema.partial().optional(),
+    breaker: breakerOptionsSchema.partial().optional(),
+    retryBudget: retryBudgetOptionsSchema.partial().optional(),
+  })
+  .strict();
+
+export type RetryOptions = z.output<typeof retryOptionsSchema>;
+export type TimeoutOptions = z.output<typeof timeoutOptionsSchema>;
+export type BreakerOptions = z.output<typeof breakerOptionsSchema>;
+export type RetryBudgetOptions = z.output<typeof retryBudgetOptionsSchema>;
+export type ModelRef = z.output<typeof modelRefSchema>;
+/** A feature's configuration as the user writes it. */
+export type FeatureConfig = z.input<typeof featureSchema>;
+export type DefaultsConfig = z.input<typeof defaultsSchema>;
+
+/** A feature with every default filled in. */
+export interface ResolvedFeature {
+  readonly name: string;
+  readonly models: readonly ModelRef[];
+  readonly maxTokens: number | undefined;
+  readonly temperature: number | undefined;
+  readonly retry: RetryOptions;
+  readonly timeouts: TimeoutOptions;
+}

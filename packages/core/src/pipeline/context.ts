@@ -1,0 +1,34 @@
+import type { AttemptRecord } from '../errors/keel-error.js';
+import type { EventHub } from '../events/events.js';
+import type { CallContext } from '../provider/provider.js';
+import type { Clock } from '../util/clock.js';
+
+/** State shared by every attempt of one call. */
+export interface CallState {
+  readonly id: string;
+  readonly feature: string;
+  readonly startedAt: number;
+  readonly clock: Clock;
+  readonly events: EventHub;
+  /** Every attempt made so far, across candidate models, in order. */
+  readonly attempts: AttemptRecord[];
+}
+
+/** What each policy receives and passes inward. */
+export interface AttemptContext extends CallContext {
+  readonly provider: string;
+  readonly model: string;
+  readonly call: CallState;
+}
+
+/** One attempt: the innermost step is the provider call itself. */
+export type Attempt<T> = (context: AttemptContext) => Promise<T>;
+
+/**
+ * A policy wraps the next step, cockatiel-style. Policies are plain objects; `compose` nests
+ * them so the first is outermost.
+ */
+export interface Policy {
+  readonly name: string;
+  wrap<T>(next: Attempt<T>): Attempt<T>;
+}

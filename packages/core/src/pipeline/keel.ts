@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { resolveConfig } from '../config/resolve.js';
+import { validateRequest, type ChatRequest, type ValidatedRequest } from '../config/request.js';
+import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
+import { KeelError } from '../errors/keel-error.js';
+import { EventHub, type KeelEvent, type KeelEventListener } from '../events/events.js';
+import type { Provider, ProviderRequest } from '../provider/provider.js';
+import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
+import { retryPolicy } from '../policies/retry.js';
+import { RetryBudget } from '../policies/retry-budget.js';
+import { attemptTimeoutPolicy } from '../policies/timeout.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { candidatesFor, withFallback } from './candidates.js';
+import { compose } from './compose.js';
+import type { AttemptContext, CallState } from './context.js';
+import type { ChatResult } from './result.js';
+import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
+import { openStreamAttempt } from './stream-attempt.js';
+import { createKeelStream } from './keel-stream.js';
+
+export interface KeelOptions {
+  /** The providers features may name, by their `id`. */
+  readonly providers: readonly Provider[];
+  /** Per-feature configuration: models, timeouts, retries. */
+  readonly features: Readonly<Record<string, FeatureConfig>>;
+  /** Defaults every feature inherits, and the breaker / retry-budget settings. */
+  readonly defaults?: DefaultsConfig | undefined;
+  /** Keel's time source. @default the system clock */
+  readonly clock?: Clock | undefined;
+  /** Shorthand for `keel.on(listener)`. */
+  readonly onEvent?: KeelEventListener | undefined;
+}
+
+export interface StreamOptions {
+  /** Also yield the SDK's own chunks as `raw` events (used by the drop-in wrappers). */
+  readonly includeRaw?: boolean | undefined;
+}
+
+export interface ChatOptions {
+  /** Attach the SDK's own response object as `result.raw` (used by the drop-in wrappers). */
+  readonly includeRaw?: boolean | undefined;
+}
+
+export interface Keel {
+  /** One call, with every policy of its feature applied. */
+  chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResult>;
+  /**
+   * A streamed call. Retries happen invisibly until the first token; after it a failure ends
+   * the stream with a KeelError carrying the partial text. Bad input throws at once.
+   */
+  stream(request: ChatRequest, options?: StreamOptions): KeelStream;
+  /** Subscribes to Keel's typed events; returns an unsubscribe function. */
+  on(listener: KeelEventListener): () => void;
+  /** Every circuit breaker created so far, with its state. */
+  breakers(): BreakerSnapshot[];
+  /** One breaker's state (closed if it has not been used yet). */
+  breaker(provider: string, model: string): BreakerSnapshot;
+  /** Stops background timers (breaker windows). Calls after `close` are still served. */
+  close(): void;
+}
+
+/** A signal that never aborts, for calls without one: saves a controller per call. */
+const NEVER = new AbortController().signal;
+
+/**
+ * Builds a Keel instance. The configuration is validated here, once; a bad one throws a
+ * `bad_request` KeelError listing every problem.
+ *
+ * Policy order, outermost first: fallback over candidates → retry → circuit breaker →
+ * attempt timeout (streams: time-to-first-token) → provider. Retry sits outside the breaker so
+ * the breaker sees every attempt and an open breaker stops the retries at once.
+ */
+export function createKeel(options: KeelOptions): Keel {
+  const providers = new Map<string, Provider>();
+  for (const provider of options.providers) {
+    if (providers.has(provider.id)) {
+      throw new KeelError('bad_request', `Invalid Keel configuration: two providers share the id "${provider.id}"`, {
+        issues: [`providers: duplicate id "${provider.id}"`],
+      });
+    }
+    providers.set(provider.id, provider);
+  }
+  const config = resolveConfig(providers, options.features, options.defaults);
+  const clock = options.clock ?? systemClock;
+  const events = new EventHub();
+  if (options.onEvent) events.subscribe(options.onEvent);
+  const breakers = new BreakerRegistry(config.breaker, events, clock);
+  const budgets = new Map<string, RetryBudget>();
+  const budgetFor = (provider: string) => {
+    let budget = budgets.get(provider);
+    if (!budget) budgets.set(provider, (budget = new RetryBudget(config.retryBudget, clock)));
+    return budget;
+  };
+  const breakerPolicy = circuitBreakerPolicy(breakers);
+  // Policies are built once per feature, not per call.
+  const chains = new Map<string, ReturnType<typeof buildChain>>();
+  for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
+
+  function buildChain(feature: ResolvedFeature) {
+    const retry = retryPolicy({ ...feature.retry, budgetFor });
+    return {
+      chat: (provider: Provider, request: ProviderRequest) =>
+        compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) =>
+          provider.chat(request, ctx),
+        ),
+      stream: (provider: Provider, request: ProviderRequest) =>
+        compose([retry, breakerPolicy], openStreamAttempt(provider, request, feature.timeouts)),
+    };
+  }
+
+  function begin(request: ChatRequest) {
+    const validated = validateRequest(request);
+    const feature = config.features.get(validated.feature);
+    if (!feature) {
+      const known = [...config.features.keys()].join(', ');
+      throw new KeelError('bad_request', `Unknown feature "${validated.feature}" (known: ${known})`, {
+        issues: [`feature: unknown feature "${validated.feature}"`],
+      });
+    }
+    const startedAt = clock.now();
+    const call: CallState = { id: randomUUID(), feature: feature.name, startedAt, clock, events, attempts: [] };
+    const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
+    return { validated, feature, call, deadline: startedAt + totalMs, chain: chains.get(feature.name)! };
+  }
+
+  function providerRequest(validated: ValidatedRequest, feature: ResolvedFeature, candidate: ModelRef, includeRaw: boolean): ProviderRequest {
+    return {
+      model: candidate.model,
+      messages: validated.messages,
+      maxTokens: validated.maxTokens ?? feature.maxTokens,
+      temperature: validated.temperature ?? feature.temperature,
+      extra: validated.extra,
+      includeRaw,
+    };
+  }
+
+  function context(call: CallState, candidate: ModelRef, deadline: number, signal: AbortSignal | undefined): AttemptContext {
+    return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call };
+  }
+
+  function finishEvent(call: CallState, stream: boolean, outcome: Partial<KeelEvent & { type: 'call.finished' }>): void {
+    if (!events.active) return;
+    events.emit({
+      type: 'call.finished',
+      callId: call.id,
+      feature: call.feature,
+      at: clock.now(),
+      stream,
+      outcome: 'ok',
+      attempts: call.attempts.length,
+      latencyMs: clock.now() - call.startedAt,
+      ...outcome,
+    });
+  }
+
+  /** A caller's abort always surfaces as `aborted`, whatever the attempt was doing then. */
+  function callerAborted(error: unknown, signal: AbortSignal | undefined, call: CallState): KeelError | undefined {
+    if (!signal?.aborted) return undefined;
+    if (KeelError.is(error) && error.kind === 'aborted') return error.attempts.length ? error : error.with({ attempts: [...call.attempts] });
+    return new KeelError('aborted', 'The caller aborted the call', { attempts: [...call.attempts] });
+  }
+
+  async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
+    const { validated, feature, call, deadline, chain } = begin(request);
+    try {
+      const result = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
+        const provider = providers.get(candidate.provider)!;
+        const response = await chain.chat(provider, providerRequest(validated, feature, candidate, chatOptions.includeRaw ?? false))(
+          context(call, candidate, deadline, validated.signal),
+        );
+        return { response, candidate };
+      });
+      const { response, candidate } = result;
+      const chatResult: ChatResult = {
+        text: response.text,
+        message: { role: 'assistant', content: response.text },
+        finishReason: response.finishReason,
+        usage: response.usage ?? { inputTokens: 0, outputTokens: 0 },
+        provider: candidate.provider,
+        model: response.model || candidate.model,
+        attempts: [...call.attempts],
+        latencyMs: clock.now() - call.startedAt,
+        raw: response.raw,
+      };
+      finishEvent(call, false, {
+        provider: chatResult.provider,
+        model: chatResult.model,
+        usage: chatResult.usage,
+        finishReason: chatResult.finishReason,
+      });
+      return chatResult;
+    } catch (thrown) {
+      const error = callerAborted(thrown, validated.signal, call) ?? (KeelError.is(thrown) ? thrown : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false }));
+      finishEvent(call, false, { outcome: error.kind, provider: error.provider, model: error.model });
+      throw error;
+    }
+  }
+
+  function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
+    const { validated, feature, call, deadline, chain } = begin(request);
+    const includeRaw = streamOptions.includeRaw ?? false;
+    async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
+      let opened;
+      try {
+        opened = await withFallback(candidatesFor(feature, validated.model), call, deadline, (candidate) =>
+          chain.stream(providers.get(candidate.provider)!, providerRequest(validated, feature, candidate, includeRaw))(
+            context(call, candidate, deadline, validated.signal),
+          ),
+        );
+      } catch (thrown) {
+        const error = callerAborted(thrown, validated.signal, call) ?? (thrown as KeelError);
+        finishEvent(call, true, { outcome: error.kind, provider: error.provider, model: error.model });
+        throw error;
+      }
+      if (events.active) {
+        events.emit({
+          type: 'stream.first_token',
+          callId: call.id,
+          feature: call.feature,
+          at: clock.now(),
+          provider: opened.provider,
+          model: opened.model,
+          attempt: opened.attempt,
+          ttftMs: clock.now() - call.startedAt,
+        });
+      }
+      yield* readCommitted({
+        opened,
+        call,
+        deadline,
+        idleMs: feature.timeouts.idleMs,
+        includeRaw,
+        callerSignal: validated.signal,
+        onSettled: ({ result, error, usage }) =>
+          finishEvent(call, true, {
+            outcome: error ? error.kind : 'ok',
+            provider: opened.provider,
+            model: result?.model ?? opened.model,
+            usage,
+            ttftMs: result?.ttftMs,
+            finishReason: result?.finishReason,
+          }),
+      });
+    }
+    return createKeelStream(run());
+  }
+
+  return {
+    chat,
+    stream,
+    on: (listener) => events.subscribe(listener),
+    breakers: () => breakers.snapshot(),
+    breaker: (provider, model) => breakers.state(provider, model),
+    close: () => breakers.shutdown(),
+  };
+}

@@ -1,0 +1,21 @@
+import type { AttemptRecord } from '../errors/keel-error.js';
+import type { ChatMessage, FinishReason, Usage } from '../provider/messages.js';
+
+/** What `keel.chat` returns, and what a finished stream resolves to. */
+export interface ChatResult {
+  readonly text: string;
+  readonly message: ChatMessage & { readonly role: 'assistant' };
+  readonly finishReason: FinishReason;
+  readonly usage: Usage;
+  /** The provider and model that actually answered (after any fallback). */
+  readonly provider: string;
+  readonly model: string;
+  /** Every attempt made, failed ones included, in order. */
+  readonly attempts: readonly AttemptRecord[];
+  /** Wall time of the whole call, waits included, in milliseconds. */
+  readonly latencyMs: number;
+  /** Streams only: time from the call's start to the first token, in milliseconds. */
+  readonly ttftMs?: number | undefined;
+  /** The SDK's own response object, when the call asked for it (drop-in wrappers). */
+  readonly raw?: unknown;
+}

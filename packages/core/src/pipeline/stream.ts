@@ -1,0 +1,179 @@
+import { KeelError } from '../errors/keel-error.js';
+import type { FinishReason, Usage } from '../provider/messages.js';
+import type { ProviderStreamPart } from '../provider/provider.js';
+import { raceAbort } from '../policies/timeout.js';
+import type { Clock, Timer } from '../util/clock.js';
+import type { CallState } from './context.js';
+import type { ChatResult } from './result.js';
+import type { OpenedStream } from './stream-attempt.js';
+
+/** What a Keel stream yields. */
+export type StreamEvent =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'usage'; readonly usage: Usage }
+  /** The SDK's own chunk; only when the stream was opened with `includeRaw`. */
+  | { readonly type: 'raw'; readonly chunk: unknown }
+  /** The last event of a stream that finished properly. */
+  | { readonly type: 'finish'; readonly result: ChatResult };
+
+/** A streamed call. Read it once: iterate it, or use one of the helpers. */
+export interface KeelStream extends AsyncIterable<StreamEvent> {
+  /** Collects the text; rejects with the stream's KeelError. */
+  text(): Promise<string>;
+  /** Collects the whole result; rejects with the stream's KeelError. */
+  result(): Promise<ChatResult>;
+  /** The text deltas as a web ReadableStream (e.g. to return from an HTTP handler). */
+  toReadableStream(): ReadableStream<string>;
+}
+
+export interface PostCommitOptions {
+  readonly opened: OpenedStream;
+  readonly call: CallState;
+  readonly deadline: number;
+  readonly idleMs: number;
+  readonly includeRaw: boolean;
+  /** Called once with the outcome, whatever it is. */
+  readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => void;
+  /** The caller's signal, to tell a caller's abort from Keel's own. */
+  readonly callerSignal: AbortSignal | undefined;
+}
+
+/**
+ * Everything after the commit point. From here a failure is visible: it ends the iteration with
+ * a KeelError that carries the partial text, and a stream that stops without a finish is
+ * `truncated`, never a short answer passed off as success. A stall longer than `idleMs` or the
+ * call's deadline aborts the upstream request; so does a caller that stops iterating.
+ */
+export async function* readCommitted(options: PostCommitOptions): AsyncGenerator<StreamEvent, void, undefined> {
+  const { opened, call, includeRaw } = options;
+  const { scope, iterator } = opened;
+  const watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, scope.controller, opened);
+  let text = '';
+  let usage: Usage | undefined;
+  let finishReason: FinishReason | undefined;
+  let model = opened.model;
+  let settled = false;
+  const translate = (part: ProviderStreamPart): StreamEvent | undefined => {
+    switch (part.type) {
+      case 'text':
+        if (part.text.length === 0) return undefined;
+        text += part.text;
+        return part;
+      case 'usage':
+        usage = part.usage;
+        return part;
+      case 'finish':
+        finishReason = part.finishReason;
+        if (part.model) model = part.model;
+        return undefined;
+      case 'raw':
+        return includeRaw ? { type: 'raw', chunk: part.chunk } : undefined;
+    }
+  };
+  try {
+    for (const part of opened.head) {
+      const event = translate(part);
+      if (event) yield event;
+    }
+    for (;;) {
+      const step = await raceAbort(iterator.next(), scope.signal);
+      if (step.done) break;
+      watchdog.touch();
+      const event = translate(step.value);
+      if (event) yield event;
+    }
+    if (finishReason === undefined) {
+      throw new KeelError('truncated', 'Stream ended after its first token without finishing', {
+        provider: opened.provider,
+        model,
+      });
+    }
+    const result: ChatResult = {
+      text,
+      message: { role: 'assistant', content: text },
+      finishReason,
+      usage: usage ?? { inputTokens: 0, outputTokens: 0 },
+      provider: opened.provider,
+      model,
+      attempts: [...call.attempts],
+      latencyMs: call.clock.now() - call.startedAt,
+      ttftMs: watchdog.firstTokenAt - call.startedAt,
+    };
+    settled = true;
+    options.onSettled({ result, text, usage });
+    yield { type: 'finish', result };
+  } catch (thrown) {
+    const error = committedError(thrown, options, text, model);
+    settled = true;
+    options.onSettled({ error, text, usage });
+    throw error;
+  } finally {
+    watchdog.stop();
+    if (!settled) {
+      // The caller stopped iterating early.
+      options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text, usage });
+    }
+    if (!scope.signal.aborted) scope.controller.abort(new KeelError('aborted', 'Stream closed'));
+    scope.release();
+    iterator.return?.().catch(() => undefined);
+  }
+}
+
+function committedError(thrown: unknown, options: PostCommitOptions, text: string, model: string): KeelError {
+  const { opened } = options;
+  let error: KeelError;
+  if (options.callerSignal?.aborted) {
+    error = new KeelError('aborted', 'The caller aborted the stream');
+  } else {
+    const reason: unknown = opened.scope.signal.aborted ? opened.scope.signal.reason : undefined;
+    const chosen = KeelError.is(reason) ? reason : thrown;
+    error = KeelError.is(chosen)
+      ? chosen
+      : new KeelError('truncated', 'Stream failed after its first token', { cause: chosen });
+  }
+  return error.with({
+    retryable: false,
+    provider: error.provider ?? opened.provider,
+    model: error.model ?? model,
+    partialText: text,
+    attempts: [...options.call.attempts],
+  });
+}
+
+interface Watchdog {
+  readonly firstTokenAt: number;
+  touch(): void;
+  stop(): void;
+}
+
+/**
+ * One timer for both the idle timeout and the deadline. Parts only stamp a time; the timer
+ * re-arms itself when it fires early, so a fast stream costs no timer work per chunk.
+ */
+function startWatchdog(clock: Clock, deadline: number, idleMs: number, controller: AbortController, opened: OpenedStream): Watchdog {
+  const firstTokenAt = clock.now();
+  let lastPartAt = firstTokenAt;
+  let timer: Timer | undefined;
+  const arm = () => {
+    const now = clock.now();
+    if (now >= deadline) {
+      controller.abort(new KeelError('timeout', 'Call deadline exceeded while streaming', { retryable: false, provider: opened.provider, model: opened.model }));
+      return;
+    }
+    if (now - lastPartAt >= idleMs) {
+      controller.abort(new KeelError('timeout', `Stream idle for ${idleMs} ms`, { provider: opened.provider, model: opened.model }));
+      return;
+    }
+    timer = clock.setTimer(arm, Math.min(lastPartAt + idleMs, deadline) - now);
+  };
+  arm();
+  return {
+    firstTokenAt,
+    touch() {
+      lastPartAt = clock.now();
+    },
+    stop() {
+      timer?.clear();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { KeelError } from '../errors/keel-error.js';
+import type { Attempt, AttemptContext, Policy } from '../pipeline/context.js';
+import type { Timer } from '../util/clock.js';
+
+/**
+ * A child signal for one attempt: aborts when the parent does, or after `ms` with `reason()`.
+ * The timer and the listener are released by `release()`.
+ */
+export interface AttemptScope {
+  readonly signal: AbortSignal;
+  readonly controller: AbortController;
+  /** Stops the timer but keeps following the parent signal. */
+  clearTimer(): void;
+  /** Stops the timer and stops following the parent signal. */
+  release(): void;
+}
+
+export function openScope(context: AttemptContext, ms: number, reason: () => KeelError): AttemptScope {
+  const controller = new AbortController();
+  const parent = context.signal;
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener('abort', onAbort, { once: true });
+  let timer: Timer | undefined = context.call.clock.setTimer(() => controller.abort(reason()), Math.max(0, ms));
+  return {
+    signal: controller.signal,
+    controller,
+    clearTimer() {
+      timer?.clear();
+      timer = undefined;
+    },
+    release() {
+      this.clearTimer();
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** The error for a timer that is really the call's total deadline. */
+export function deadlineError(context: AttemptContext): KeelError {
+  return new KeelError('timeout', `Call deadline exceeded after ${context.deadline - context.call.startedAt} ms`, {
+    retryable: false,
+    provider: context.provider,
+    model: context.model,
+  });
+}
+
+/** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it aborts. */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Per-attempt timeout for non-streamed calls: the attempt gets `attemptMs` or what is left of
+ * the deadline, whichever is shorter. The attempt is raced against its signal, so even a
+ * provider that ignores cancellation cannot hold a call past its deadline.
+ */
+export function attemptTimeoutPolicy(attemptMs: number): Policy {
+  return {
+    name: 'attempt-timeout',
+    wrap<T>(next: Attempt<T>): Attempt<T> {
+      return async (context) => {
+        const remaining = context.deadline - context.call.clock.now();
+        const byDeadline = remaining <= attemptMs;
+        const scope = openScope(context, Math.min(attemptMs, remaining), () =>
+          byDeadline
+            ? deadlineError(context)
+            : new KeelError('timeout', `Attempt timed out after ${attemptMs} ms`, {
+                provider: context.provider,
+                model: context.model,
+              }),
+        );
+        try {
+          return await raceAbort(next({ ...context, signal: scope.signal }), scope.signal);
+        } finally {
+          scope.release();
+        }
+      };
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { KeelError, readRetryDirective, type KeelErrorKind } from '@keel/core';
+
+/** What the mapper needs to know about the attempt an error came from. */
+export interface ErrorContext {
+  /** The provider id (`openai` unless configured otherwise). */
+  readonly provider: string;
+  /** The model that was asked for. */
+  readonly model: string;
+  /** The attempt's signal: once it has aborted, its reason decides the error. */
+  readonly signal?: AbortSignal | undefined;
+  /** Exact values to scrub from messages (the client's keys). */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+interface Rule {
+  readonly kind: KeelErrorKind;
+  /** Overrides the kind's default `retryable` flag. */
+  readonly retryable?: boolean;
+}
+
+/**
+ * Error codes (`error.code`, else `error.type`) win over statuses: OpenAI reports a context
+ * overflow as a plain 400 and an empty quota as a plain 429.
+ */
+const BY_CODE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['context_length_exceeded', { kind: 'context_length' }],
+  ['content_policy_violation', { kind: 'content_filter' }],
+  // Azure OpenAI's prompt filter.
+  ['content_filter', { kind: 'content_filter' }],
+  // A prompt flagged by the usage-policy check (reasoning models).
+  ['invalid_prompt', { kind: 'content_filter' }],
+  // Billing, not load: waiting does not refill the quota.
+  ['insufficient_quota', { kind: 'rate_limited', retryable: false }],
+]);
+
+/**
+ * Statuses, following the SDK's own retry rule (408, 409, 429 and 5xx are transient). 409 is
+ * a lock timeout or conflict on OpenAI's side, so it is a retryable `server` error, not a
+ * caller mistake.
+ */
+const BY_STATUS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
+  [400, { kind: 'bad_request' }],
+  [401, { kind: 'auth' }],
+  [403, { kind: 'permission' }],
+  [404, { kind: 'not_found' }],
+  [408, { kind: 'timeout' }],
+  [409, { kind: 'server', retryable: true }],
+  [413, { kind: 'bad_request' }],
+  [422, { kind: 'bad_request' }],
+  [429, { kind: 'rate_limited' }],
+  [500, { kind: 'server' }],
+  [502, { kind: 'server' }],
+  // OpenAI answers 503 for "engine overloaded" / "slow down": capacity, not a fault.
+  [503, { kind: 'overloaded' }],
+  [504, { kind: 'server' }],
+  [529, { kind: 'overloaded' }],
+]);
+
+/** OpenAI-compatible servers (vLLM, older OpenAI) often send a context overflow without a code. */
+const CONTEXT_LENGTH_MESSAGE = /maximum context length|context window/i;
+
+const MAX_DETAIL = 240;
+
+const SOCKET_CODE = /^(?:UND_ERR_|ECONN|EPIPE$|ETIMEDOUT$|ENOTFOUND$|EAI_|EHOSTUNREACH$|ENETUNREACH$)/;
+
+/** undici's own header/body inactivity timers (about five minutes by default). */
+const TRANSPORT_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * Maps anything the `openai` SDK (or the fetch under it) throws to a {@link KeelError}. A
+ * KeelError passes through unchanged; an abort becomes the signal's own KeelError reason when
+ * Keel aborted the attempt (a timeout), else `aborted`.
+ */
+export function mapOpenAIError(error: unknown, context: ErrorContext): KeelError {
+  if (context.signal?.aborted) return abortError(context.signal.reason, error, context);
+  if (KeelError.is(error)) return error;
+  if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
+  if (error instanceof APIConnectionTimeoutError) {
+    return create('timeout', `OpenAI request timed out: ${detail(error)}`, error, context);
+  }
+  if (error instanceof APIConnectionError) {
+    return create('connection', `OpenAI connection error${codeSuffix(error)}: ${detail(error)}`, error, context);
+  }
+  if (error instanceof APIError) return fromApiError(error, context);
+  if (error instanceof SyntaxError) {
+    return create('server', `OpenAI sent a malformed response: ${detail(error)}`, error, context);
+  }
+  const socketCode = causeCode(error);
+  if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
+    return create('timeout', `OpenAI response timed out in transport (${socketCode}): ${detail(error)}`, error, context);
+  }
+  if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
+    return create('connection', `OpenAI connection lost${codeSuffix(error)}: ${detail(error)}`, error, context);
+  }
+  return create('server', `OpenAI request failed: ${detail(error)}`, error, context);
+}
+
+function fromApiError(error: APIError, context: ErrorContext): KeelError {
+  const status = error.status;
+  const code = typeof error.code === 'string' && error.code !== '' ? error.code : error.type;
+  const message = sdkMessage(error);
+  const rule =
+    (code !== undefined ? BY_CODE.get(code) : undefined) ??
+    (status === 400 && CONTEXT_LENGTH_MESSAGE.test(message) ? { kind: 'context_length' as const } : undefined) ??
+    (status !== undefined ? statusRule(status) : undefined) ??
+    // No status: an error event inside a 200 stream. The server failed mid-answer.
+    { kind: 'server' as const };
+  const directive = readRetryDirective(error.headers);
+  const label = status === undefined ? 'OpenAI stream error' : `OpenAI ${status}`;
+  return new KeelError(rule.kind, `${label}${code ? ` ${code}` : ''}: ${message}`, {
+    status,
+    provider: context.provider,
+    model: context.model,
+    retryAfterMs: directive.retryAfterMs,
+    retryable: directive.shouldRetry ?? rule.retryable,
+    cause: error,
+    secrets: context.secrets,
+  });
+}
+
+function statusRule(status: number): Rule {
+  return BY_STATUS.get(status) ?? (status >= 500 ? { kind: 'server' } : { kind: 'bad_request' });
+}
+
+function abortError(reason: unknown, error: unknown, context: ErrorContext): KeelError {
+  // Keel aborts an attempt with a KeelError reason (attempt timeout, deadline): that is the error.
+  if (KeelError.is(reason)) return reason;
+  return create('aborted', 'OpenAI request aborted', error, context);
+}
+
+function create(kind: KeelErrorKind, message: string, cause: unknown, context: ErrorContext): KeelError {
+  return new KeelError(kind, message, {
+    provider: context.provider,
+    model: context.model,
+    cause,
+    secrets: context.secrets,
+  });
+}
+
+/** The API's own message, without the `429 ` prefix the SDK adds. */
+function sdkMessage(error: APIError): string {
+  const body = error.error as { message?: unknown } | undefined;
+  const text = typeof body?.message === 'string' ? body.message : error.message.replace(/^\d{3} /, '');
+  return shorten(text);
+}
+
+function detail(error: unknown): string {
+  return shorten(error instanceof Error ? error.message : String(error));
+}
+
+/** One line, bounded: a 502 can carry a whole HTML page. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line;
+}
+
+function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+/**
+ * The first socket-level `code` down the cause chain. undici reports a socket closed mid-body
+ * as `TypeError: terminated` with a cause coded UND_ERR_SOCKET; Node's net errors use E… codes.
+ */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SOCKET_CODE.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function codeSuffix(error: unknown): string {
+  const code = causeCode(error);
+  return code ? ` (${code})` : '';
+}

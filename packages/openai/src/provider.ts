@@ -1,0 +1,39 @@
+import type OpenAI from 'openai';
+import type { Provider } from '@keel/core';
+import { chat } from './chat.js';
+import { deriveClient, secretsOf } from './client.js';
+import type { ErrorContext } from './map-error.js';
+import { stream } from './stream.js';
+
+export interface OpenAIProviderOptions {
+  /**
+   * The `openai` client the service already builds (key, base URL, headers, fetch). Keel uses
+   * a copy with the SDK's retries and timeout off; the original is left untouched.
+   */
+  readonly client: OpenAI;
+  /**
+   * Names this provider in configuration, breaker keys, events and errors.
+   * @default 'openai'
+   */
+  readonly id?: string | undefined;
+}
+
+/** A Keel {@link Provider} over OpenAI's Chat Completions API. */
+export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
+  const id = options.id ?? 'openai';
+  const client = deriveClient(options.client);
+  const errorContext = (model: string, signal: AbortSignal): ErrorContext => ({
+    provider: id,
+    model,
+    signal,
+    // Read when an error is built: an `apiKey` function only resolves during the request.
+    get secrets() {
+      return secretsOf(client);
+    },
+  });
+  return {
+    id,
+    chat: (request, context) => chat(client, errorContext(request.model, context.signal), request, context),
+    stream: (request, context) => stream(client, errorContext(request.model, context.signal), request, context),
+  };
+}

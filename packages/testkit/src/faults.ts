@@ -1,0 +1,106 @@
+/**
+ * What the test server does with one request. Each arriving request takes the next fault from
+ * the script; a request that finds the script empty gets `{ type: 'ok' }`.
+ *
+ * Faults that only make sense for a stream (`slow-first-token`, `stall-after`, …) have a
+ * documented JSON counterpart, so one script works for both kinds of request.
+ */
+export type Fault =
+  /** A normal reply: JSON or SSE, as the request asked. */
+  | {
+      type: 'ok';
+      text?: string;
+      /** In the wire's own vocabulary: `stop` / `length` (OpenAI), `end_turn` / `max_tokens` (Anthropic). */
+      finishReason?: string;
+      usage?: { inputTokens: number; outputTokens: number };
+      /** The model the reply names; defaults to the requested model. */
+      model?: string;
+      headers?: Record<string, string>;
+      /** Pause between SSE text deltas, in milliseconds. @default 0 */
+      chunkDelayMs?: number;
+    }
+  /** An error response with the wire's real error body; type, code and message default per status. */
+  | {
+      type: 'status';
+      status: number;
+      headers?: Record<string, string>;
+      error?: { type?: string; code?: string; message?: string; param?: string };
+      /** A raw body sent verbatim instead of the wire's error JSON (e.g. a proxy's HTML page). */
+      body?: string;
+    }
+  /** The socket is reset before any response byte. */
+  | { type: 'reset' }
+  /** The request is accepted and never answered, until the client aborts or the server closes. */
+  | { type: 'hang' }
+  /** Waits `delayMs` before a normal reply. */
+  | { type: 'slow-headers'; delayMs: number }
+  /** SSE: headers and the opening events at once, the first text delta after `delayMs`. JSON: like `slow-headers`. */
+  | { type: 'slow-first-token'; delayMs: number }
+  /** SSE: `chunks` text deltas, then silence with the socket open. JSON: headers, then no body. */
+  | { type: 'stall-after'; chunks: number }
+  /** SSE: `chunks` text deltas, then the socket is destroyed. JSON: half the body, then the same. */
+  | { type: 'reset-after'; chunks: number }
+  /** 200 `application/json` with a truncated body. */
+  | { type: 'malformed-json' }
+  /** SSE: after `afterChunks` text deltas (default 0), a `data:` line that is not JSON. JSON: like `malformed-json`. */
+  | { type: 'malformed-sse'; afterChunks?: number }
+  /**
+   * SSE: the stream ends cleanly without `[DONE]` / `message_stop`. With `finish: true` the finish
+   * events are sent first; otherwise the stream ends right after the text. JSON: a normal reply.
+   */
+  | { type: 'no-done'; finish?: boolean }
+  /**
+   * SSE: an error event after `afterChunks` text deltas (default 0) — Anthropic `event: error`
+   * (default `overloaded_error`), OpenAI `data: {"error":{…}}` (default `server_error`).
+   * JSON: the matching status error (Anthropic 529, OpenAI 500).
+   */
+  | { type: 'error-event'; afterChunks?: number; errorType?: string; message?: string };
+
+export type FaultType = Fault['type'];
+
+export const FAULT_TYPES: readonly FaultType[] = [
+  'ok',
+  'status',
+  'reset',
+  'hang',
+  'slow-headers',
+  'slow-first-token',
+  'stall-after',
+  'reset-after',
+  'malformed-json',
+  'malformed-sse',
+  'no-done',
+  'error-event',
+];
+
+/** Numeric fields each fault type requires; the rest are optional and checked loosely. */
+const REQUIRED_NUMBERS: Partial<Record<FaultType, readonly string[]>> = {
+  status: ['status'],
+  'slow-headers': ['delayMs'],
+  'slow-first-token': ['delayMs'],
+  'stall-after': ['chunks'],
+  'reset-after': ['chunks'],
+};
+
+/**
+ * Checks untrusted JSON (a CLI script file) and returns it as a fault list. Throws a readable
+ * error naming the first bad entry.
+ */
+export function parseFaults(value: unknown): Fault[] {
+  if (!Array.isArray(value)) throw new TypeError('A fault script must be a JSON array of faults.');
+  return value.map((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null) throw new TypeError(`Fault #${index} is not an object.`);
+    const record = entry as Record<string, unknown>;
+    const type = record['type'];
+    if (typeof type !== 'string' || !(FAULT_TYPES as readonly string[]).includes(type)) {
+      throw new TypeError(`Fault #${index} has an unknown type ${JSON.stringify(type)}; expected one of ${FAULT_TYPES.join(', ')}.`);
+    }
+    for (const field of REQUIRED_NUMBERS[type as FaultType] ?? []) {
+      const n = record[field];
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+        throw new TypeError(`Fault #${index} (${type}) needs a non-negative number "${field}".`);
+      }
+    }
+    return record as Fault;
+  });
+}

@@ -1,0 +1,38 @@
+/** The sentence every reply uses unless a fault or `reply` option says otherwise. Never the prompt. */
+export const DEFAULT_REPLY_TEXT = 'The quick brown fox jumps over the lazy dog.';
+
+/** Everything a wire encoder needs to write one reply, decided before the first byte. */
+export interface ReplyPlan {
+  /** The value of the request-id header (`x-request-id` / `request-id`). */
+  readonly requestId: string;
+  /** The response's own id (`chatcmpl-…` / `msg_…`). */
+  readonly id: string;
+  /** Epoch seconds. */
+  readonly created: number;
+  readonly model: string;
+  readonly text: string;
+  /** `text` split into the SSE text deltas, in order. */
+  readonly chunks: readonly string[];
+  /** In the wire's vocabulary; `undefined` means the wire's normal stop. */
+  readonly finishReason: string | undefined;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  /** OpenAI `stream_options.include_usage`: send the usage chunk before `[DONE]`. */
+  readonly includeUsage: boolean;
+  /** The API key the client sent, for wires that quote a masked copy in 401 messages. */
+  readonly apiKey: string | undefined;
+}
+
+/** Splits text into word-sized deltas, keeping whitespace, so the deltas join back exactly. */
+export function splitIntoChunks(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text === '' ? [] : [text]);
+}
+
+/** A rough, deterministic token count: a quarter of the characters, rounded up. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+/** A deterministic id from the request's index, shaped like the provider's own. */
+export function sequentialId(prefix: string, index: number, width = 24): string {
+  return `${prefix}${index.toString(16).padStart(width, '0')}`;
+}

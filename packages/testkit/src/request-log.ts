@@ -1,0 +1,48 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Fault } from './faults.js';
+
+/** The wire formats the test server speaks. */
+export type WireName = 'openai' | 'anthropic';
+
+/** One request as the test server received it. */
+export interface RecordedRequest {
+  /** 0-based arrival order. */
+  readonly index: number;
+  readonly method: string;
+  /** The URL path, without the query string. */
+  readonly path: string;
+  /** Lower-cased header names; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body, or `undefined` when it was empty or not JSON. */
+  readonly body: unknown;
+  /** Whether the request asked for SSE (`"stream": true`). */
+  readonly stream: boolean;
+  readonly wire: WireName;
+  /** Epoch milliseconds. */
+  readonly receivedAt: number;
+  /** True once the client closed the connection before the response finished. */
+  readonly aborted: boolean;
+  /** The fault the server applied, once chosen. */
+  readonly fault: Fault | undefined;
+}
+
+/** The server's own, writable view of a record. */
+export type MutableRecordedRequest = { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] };
+
+export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export function parseJsonBody(raw: string): unknown {
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}

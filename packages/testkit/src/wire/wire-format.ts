@@ -1,0 +1,62 @@
+import type { ReplyPlan } from '../reply.js';
+import type { WireName } from '../request-log.js';
+
+/** What a wire format reads from a request before the server plans its reply. */
+export interface WireRequestInfo {
+  readonly model: string | undefined;
+  readonly stream: boolean;
+  /** OpenAI `stream_options.include_usage`; always false elsewhere. */
+  readonly includeUsage: boolean;
+  /** Characters of prompt text, for the deterministic input-token count. */
+  readonly promptChars: number;
+  readonly apiKey: string | undefined;
+}
+
+/** An error as a fault describes it; every field falls back to the wire's default for the status. */
+export interface WireErrorSpec {
+  readonly type?: string | undefined;
+  readonly code?: string | undefined;
+  readonly message?: string | undefined;
+  readonly param?: string | undefined;
+}
+
+/** A complete HTTP response body with its content type. */
+export interface EncodedBody {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * One provider's wire format. The server routes by `path` and drives the encoder; faults are
+ * applied by the server, so a new format (llama-server, …) only has to encode.
+ *
+ * Stream methods return finished SSE frames (`event: …\ndata: …\n\n`).
+ */
+export interface WireFormat {
+  readonly name: WireName;
+  /** The POST path this format answers (`/v1/chat/completions`). */
+  readonly path: string;
+  readonly defaultModel: string;
+  /** The status a JSON request gets for an `error-event` fault. */
+  readonly errorEventStatus: number;
+
+  readRequest(body: unknown, headers: Readonly<Record<string, string>>): WireRequestInfo;
+  /** Headers every response carries: request id, processing time, rate-limit info. */
+  baseHeaders(plan: ReplyPlan): Record<string, string>;
+  /** The full JSON reply body. */
+  json(plan: ReplyPlan): unknown;
+  /** The frames before the first text delta (role chunk / `message_start` …). */
+  streamStart(plan: ReplyPlan): string[];
+  streamDelta(plan: ReplyPlan, text: string): string;
+  /** The frames that say the text is finished (finish chunk, usage chunk / `message_delta` …). */
+  streamFinish(plan: ReplyPlan): string[];
+  /** The terminal frames (`[DONE]` / `message_stop`). */
+  streamEnd(plan: ReplyPlan): string[];
+  /** A frame whose `data:` line is not JSON. */
+  malformedFrame(plan: ReplyPlan): string;
+  /** A mid-stream error frame. */
+  errorFrame(plan: ReplyPlan, error: WireErrorSpec): string;
+  /** The error JSON body for `status`. */
+  errorBody(plan: ReplyPlan, status: number, error: WireErrorSpec): unknown;
+}
