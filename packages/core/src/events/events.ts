@@ -17,6 +17,21 @@ interface AttemptBase extends EventBase {
 }
 
 export type KeelEvent =
+  | (EventBase & {
+      readonly type: 'call.started';
+      readonly stream: boolean;
+      /** The primary candidate. */
+      readonly provider: string;
+      readonly model: string;
+      readonly maxTokens?: number | undefined;
+      readonly temperature?: number | undefined;
+      readonly user?: string | undefined;
+      readonly tenant?: string | undefined;
+      /** SHA-256 of the messages (hex): lets telemetry correlate prompts without holding them. */
+      readonly promptHash: string;
+      /** The messages themselves, only when the user opted in with `dangerouslyLogPrompts`. */
+      readonly prompt?: readonly { readonly role: string; readonly content: string }[] | undefined;
+    })
   | (AttemptBase & { readonly type: 'attempt.started' })
   | (AttemptBase & {
       readonly type: 'attempt.failed';
@@ -51,6 +66,12 @@ export type KeelEvent =
       readonly ttftMs?: number | undefined;
       readonly usage?: Usage | undefined;
       readonly finishReason?: FinishReason | undefined;
+      /** What the call cost in US dollars, when its model is priced. */
+      readonly costUsd?: number | undefined;
+      /** The tightest budget's room left after the call, when the feature has budgets. */
+      readonly budgetRemaining?: { readonly scope: string; readonly remaining: number; readonly unit: 'tokens' | 'usd' } | undefined;
+      /** Breaker state of the answering provider+model after the call. */
+      readonly breakerState?: 'closed' | 'open' | 'half_open' | undefined;
     });
 
 export type KeelEventType = KeelEvent['type'];

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { resolveConfig } from '../config/resolve.js';
 import { validateRequest, type ChatRequest, type ValidatedRequest } from '../config/request.js';
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
@@ -29,6 +29,11 @@ export interface KeelOptions {
   readonly clock?: Clock | undefined;
   /** Shorthand for `keel.on(listener)`. */
   readonly onEvent?: KeelEventListener | undefined;
+  /**
+   * Put the prompt text itself on `call.started` events (and so into telemetry). Off by default:
+   * events carry only a SHA-256 of the messages. @default false
+   */
+  readonly dangerouslyLogPrompts?: boolean | undefined;
 }
 
 export interface StreamOptions {
@@ -108,7 +113,7 @@ export function createKeel(options: KeelOptions): Keel {
     };
   }
 
-  function begin(request: ChatRequest) {
+  function begin(request: ChatRequest, stream: boolean) {
     const validated = validateRequest(request);
     const feature = config.features.get(validated.feature);
     if (!feature) {
@@ -120,7 +125,29 @@ export function createKeel(options: KeelOptions): Keel {
     const startedAt = clock.now();
     const call: CallState = { id: randomUUID(), feature: feature.name, startedAt, clock, events, attempts: [] };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
+    if (events.active) announce(call, validated, feature, stream);
     return { validated, feature, call, deadline: startedAt + totalMs, chain: chains.get(feature.name)! };
+  }
+
+  function announce(call: CallState, validated: ValidatedRequest, feature: ResolvedFeature, stream: boolean): void {
+    const primary = candidatesFor(feature, validated.model)[0]!;
+    const hash = createHash('sha256');
+    for (const message of validated.messages) hash.update(message.role).update('\u0000').update(message.content).update('\u0000');
+    events.emit({
+      type: 'call.started',
+      callId: call.id,
+      feature: call.feature,
+      at: call.startedAt,
+      stream,
+      provider: primary.provider,
+      model: primary.model,
+      maxTokens: validated.maxTokens ?? feature.maxTokens,
+      temperature: validated.temperature ?? feature.temperature,
+      user: validated.user,
+      tenant: validated.tenant,
+      promptHash: hash.digest('hex'),
+      prompt: options.dangerouslyLogPrompts ? validated.messages.map(({ role, content }) => ({ role, content })) : undefined,
+    });
   }
 
   function providerRequest(validated: ValidatedRequest, feature: ResolvedFeature, candidate: ModelRef, includeRaw: boolean): ProviderRequest {
@@ -149,6 +176,7 @@ export function createKeel(options: KeelOptions): Keel {
       outcome: 'ok',
       attempts: call.attempts.length,
       latencyMs: clock.now() - call.startedAt,
+      breakerState: outcome.provider && outcome.model ? breakers.state(outcome.provider, outcome.model).state : undefined,
       ...outcome,
     });
   }
@@ -161,7 +189,7 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
-    const { validated, feature, call, deadline, chain } = begin(request);
+    const { validated, feature, call, deadline, chain } = begin(request, false);
     try {
       const result = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
         const provider = providers.get(candidate.provider)!;
@@ -197,7 +225,7 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
-    const { validated, feature, call, deadline, chain } = begin(request);
+    const { validated, feature, call, deadline, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
       let opened;
