@@ -18,8 +18,8 @@ export interface AttemptScope {
 export function openScope(context: AttemptContext, ms: number, reason: () => KeelError): AttemptScope {
   const controller = new AbortController();
   const parent = context.signal;
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
+  const onAbort = () => controller.abort(abortReason(parent.reason));
+  if (parent.aborted) controller.abort(abortReason(parent.reason));
   else parent.addEventListener('abort', onAbort, { once: true });
   let timer: Timer | undefined = context.call.clock.setTimer(() => controller.abort(reason()), Math.max(0, ms));
   return {
@@ -34,6 +34,14 @@ export function openScope(context: AttemptContext, ms: number, reason: () => Kee
       parent.removeEventListener('abort', onAbort);
     },
   };
+}
+
+/**
+ * A caller's abort reason is whatever they passed (often a DOMException); inside Keel it
+ * becomes an `aborted` KeelError so every policy classifies it the same way.
+ */
+export function abortReason(reason: unknown): KeelError {
+  return KeelError.is(reason) ? reason : new KeelError('aborted', 'The caller aborted the call');
 }
 
 /** The error for a timer that is really the call's total deadline. */

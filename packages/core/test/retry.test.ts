@@ -1,0 +1,155 @@
+import { createFakeClock, createScriptedProvider } from '@keel/testkit';
+import { describe, expect, it } from 'vitest';
+import { KeelError } from '../src/index.js';
+import { keelWith, user } from './helpers.js';
+
+const fail = (kind: ConstructorParameters<typeof KeelError>[0], options: ConstructorParameters<typeof KeelError>[2] = {}) => ({
+  error: new KeelError(kind, `scripted ${kind}`, options),
+});
+
+describe('retry policy', () => {
+  it('retries retryable kinds with full-jitter backoff and records every attempt', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [fail('server', { status: 500 }), fail('overloaded', { status: 529 }), { text: 'ok' }] });
+    const { keel, events } = keelWith(provider, { retry: { baseDelayMs: 100, maxDelayMs: 1000 } }, { clock });
+    const result = await keel.chat({ feature: 'f', messages: user() });
+    expect(result.text).toBe('ok');
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['server', 'overloaded', 'ok']);
+    expect(result.attempts[0]!.status).toBe(500);
+    expect(provider.calls).toHaveLength(3);
+    // Full jitter: each wait is within [0, base × 2^(n-1)).
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeLessThan(100);
+    expect(clock.sleeps[1]).toBeLessThan(200);
+    expect(events.filter((e) => e.type === 'retry.scheduled').map((e) => e.type === 'retry.scheduled' && e.reason)).toEqual(['backoff', 'backoff']);
+    keel.close();
+  });
+
+  it('does not retry non-retryable kinds, nor an error the server marked x-should-retry: false', async () => {
+    for (const step of [fail('bad_request', { status: 400 }), fail('auth', { status: 401 }), fail('server', { status: 500, retryable: false })]) {
+      const provider = createScriptedProvider({ steps: [step, { text: 'never' }] });
+      const { keel } = keelWith(provider);
+      await expect(keel.chat({ feature: 'f', messages: user() })).rejects.toMatchObject({ kind: step.error.kind, attempts: [{ outcome: step.error.kind }] });
+      expect(provider.calls).toHaveLength(1);
+      keel.close();
+    }
+  });
+
+  it('retries an error the server marked x-should-retry: true even if its kind would not be', async () => {
+    const provider = createScriptedProvider({ steps: [fail('bad_request', { status: 409, retryable: true, retryAfterMs: 0 }), { text: 'ok' }] });
+    const { keel } = keelWith(provider);
+    await expect(keel.chat({ feature: 'f', messages: user() })).resolves.toMatchObject({ text: 'ok' });
+    keel.close();
+  });
+
+  it('stops after maxAttempts and reports the last error with all attempts', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: () => fail('server', { status: 503 }) });
+    const { keel } = keelWith(provider, { retry: { maxAttempts: 4 } }, { clock });
+    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    expect(error.kind).toBe('server');
+    expect(error.attempts).toHaveLength(4);
+    expect(provider.calls).toHaveLength(4);
+    keel.close();
+  });
+
+  it('honours a server-directed wait exactly', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [fail('rate_limited', { status: 429, retryAfterMs: 2500 }), { text: 'ok' }] });
+    const { keel, events } = keelWith(provider, {}, { clock });
+    const result = await keel.chat({ feature: 'f', messages: user() });
+    expect(clock.sleeps).toEqual([2500]);
+    expect(result.attempts[0]).toMatchObject({ outcome: 'rate_limited', waitMs: 2500 });
+    expect(events.find((e) => e.type === 'retry.scheduled')).toMatchObject({ delayMs: 2500, reason: 'server' });
+    keel.close();
+  });
+
+  it('never sleeps past the deadline: retry-after 3600 s fails now as rate_limited with retryAfterMs', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [fail('rate_limited', { status: 429, retryAfterMs: 3_600_000 }), { text: 'never' }] });
+    const { keel } = keelWith(provider, { retry: { maxServerWaitMs: 7_200_000 }, timeouts: { totalMs: 60_000 } }, { clock });
+    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000, retryable: false });
+    expect(error.message).toMatch(/remaining deadline/);
+    expect(clock.sleeps).toEqual([]);
+    expect(provider.calls).toHaveLength(1);
+    keel.close();
+  });
+
+  it('caps a server-directed wait at maxServerWaitMs', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [fail('overloaded', { status: 529, retryAfterMs: 45_000 }), { text: 'never' }] });
+    const { keel } = keelWith(provider, {}, { clock });
+    await expect(keel.chat({ feature: 'f', messages: user() })).rejects.toMatchObject({ kind: 'rate_limited', retryAfterMs: 45_000 });
+    expect(clock.sleeps).toEqual([]);
+    keel.close();
+  });
+
+  it('never exceeds the total deadline across attempts and waits', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: () => ({ error: new KeelError('rate_limited', 'slow down', { retryAfterMs: 400 }), delayMs: 150 }) });
+    const { keel } = keelWith(provider, { retry: { maxAttempts: 20 }, timeouts: { totalMs: 2_000 } }, { clock });
+    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    expect(clock.elapsed()).toBeLessThanOrEqual(2_000);
+    expect(error.kind).toBe('rate_limited');
+    expect(error.attempts.length).toBeGreaterThan(2);
+    expect(error.attempts.length).toBeLessThan(20);
+    keel.close();
+  });
+
+  it('a per-request deadlineMs tightens the feature deadline', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ hang: true }] });
+    const { keel } = keelWith(provider, {}, { clock });
+    const pending = keel.chat({ feature: 'f', messages: user(), deadlineMs: 500 });
+    clock.advance(500);
+    await expect(pending).rejects.toMatchObject({ kind: 'timeout', retryable: false });
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    keel.close();
+  });
+
+  it('an attempt timeout is retried; the provider sees its signal abort', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ hang: true }, { text: 'second' }] });
+    const { keel } = keelWith(provider, { timeouts: { attemptMs: 1_000 } }, { clock });
+    const pending = keel.chat({ feature: 'f', messages: user() });
+    await Promise.resolve();
+    clock.advance(1_000);
+    const result = await pending;
+    expect(result.text).toBe('second');
+    expect(result.attempts[0]).toMatchObject({ outcome: 'timeout' });
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    keel.close();
+  });
+
+  it("a caller's abort cancels the in-flight attempt and is reported as aborted", async () => {
+    const provider = createScriptedProvider({ steps: [{ hang: true }] });
+    const { keel } = keelWith(provider);
+    const controller = new AbortController();
+    const pending = keel.chat({ feature: 'f', messages: user(), signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
+    expect(provider.calls).toHaveLength(1);
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    keel.close();
+  });
+
+  it('the retry budget caps amplification under a burst of 100% failures', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: () => fail('server', { status: 500 }) });
+    const { keel, events } = keelWith(provider, { retry: { maxAttempts: 5, baseDelayMs: 1 } }, {
+      clock,
+      defaults: { retryBudget: { ratio: 0.2, minRetries: 5, windowMs: 60_000 }, breaker: { minimumAttempts: 10_000 } },
+    });
+    const calls = 200;
+    const results = await Promise.allSettled(Array.from({ length: calls }, () => keel.chat({ feature: 'f', messages: user() })));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    const retries = provider.calls.length - calls;
+    // Without a budget: 200 × 4 = 800 retries. With it: at most 5 + 20% of calls.
+    expect(retries).toBeLessThanOrEqual(5 + 0.2 * calls);
+    expect(retries).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'retry.denied' && e.reason === 'retry_budget')).toBe(true);
+    keel.close();
+  });
+});
