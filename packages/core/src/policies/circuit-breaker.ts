@@ -49,8 +49,14 @@ export class BreakerRegistry {
         rollingPercentilesEnabled: false,
         enableSnapshots: false,
       });
-      const emit = (type: 'breaker.opened' | 'breaker.half_open' | 'breaker.closed') => () =>
+      // opossum can announce the same transition twice (its reset timer and a late call both
+      // move it to half-open); report each change of state once.
+      let last: string | undefined;
+      const emit = (type: 'breaker.opened' | 'breaker.half_open' | 'breaker.closed') => () => {
+        if (last === type) return;
+        last = type;
         this.events.emit({ type, provider, model, at: this.clock.now() });
+      };
       breaker.on('open', emit('breaker.opened'));
       breaker.on('halfOpen', emit('breaker.half_open'));
       breaker.on('close', emit('breaker.closed'));

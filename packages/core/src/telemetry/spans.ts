@@ -1,0 +1,113 @@
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { defined, finishAttributes, hrTime, startAttributes, type EventOf, type ProviderNamer } from './attributes.js';
+import type { OpenCall } from './call-table.js';
+import { ATTR, OPERATION_CHAT, SPAN_EVENT } from './names.js';
+
+type AttemptEvent = EventOf<'attempt.started' | 'attempt.succeeded' | 'attempt.failed' | 'retry.scheduled' | 'retry.denied'>;
+
+/**
+ * Starts the CLIENT span of one logical call (`chat {model}`). Its parent is whatever context
+ * is active where `keel.chat` / `keel.stream` was called: events are emitted synchronously there.
+ */
+export function startCall(tracer: Tracer, event: EventOf<'call.started'>, identity: OpenCall['identity'], recordPrompts: boolean): OpenCall {
+  const parent = otelContext.active();
+  const span = tracer.startSpan(
+    `${OPERATION_CHAT} ${event.model}`,
+    { kind: SpanKind.CLIENT, startTime: hrTime(event.at), attributes: startAttributes(event, identity, recordPrompts) },
+    parent,
+  );
+  return { callId: event.callId, startedAt: event.at, span, context: trace.setSpan(parent, span), identity, attempts: new Map() };
+}
+
+/**
+ * One child span per attempt. INTERNAL, not CLIENT, and without `gen_ai.operation.name`: the
+ * call span is the one GenAI operation (per the conventions it covers every retry), so
+ * GenAI-aware backends do not count a retried call twice.
+ */
+export function startAttempt(tracer: Tracer, call: OpenCall, event: EventOf<'attempt.started'>, name: ProviderNamer): void {
+  const span = tracer.startSpan(
+    `${OPERATION_CHAT} ${event.model} attempt ${event.attempt}`,
+    {
+      kind: SpanKind.INTERNAL,
+      startTime: hrTime(event.at),
+      attributes: {
+        [ATTR.providerName]: name(event.provider),
+        [ATTR.requestModel]: event.model,
+        [ATTR.attempt]: event.attempt,
+        [ATTR.callId]: event.callId,
+      },
+    },
+    call.context,
+  );
+  call.attempts.get(attemptKey(event))?.end(hrTime(event.at));
+  call.attempts.set(attemptKey(event), span);
+}
+
+export function endAttempt(call: OpenCall, event: EventOf<'attempt.succeeded' | 'attempt.failed'>): void {
+  const key = attemptKey(event);
+  const span = call.attempts.get(key);
+  if (!span) return;
+  call.attempts.delete(key);
+  if (event.type === 'attempt.failed') {
+    span.setAttributes(defined({ [ATTR.attemptOutcome]: event.kind, [ATTR.errorType]: event.kind, [ATTR.httpStatus]: event.status }));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: event.kind });
+  } else {
+    span.setAttribute(ATTR.attemptOutcome, 'ok');
+  }
+  span.end(hrTime(event.at));
+}
+
+/** Retry waits, denied retries and fallbacks are moments in the call, not operations: span events. */
+export function recordPolicyEvent(call: OpenCall, event: EventOf<'retry.scheduled' | 'retry.denied' | 'fallback'>, name: ProviderNamer): void {
+  const at = hrTime(event.at);
+  switch (event.type) {
+    case 'retry.scheduled':
+      call.span.addEvent(SPAN_EVENT.retry, { ...attemptRef(event, name), [ATTR.retryDelayMs]: event.delayMs, [ATTR.retryReason]: event.reason }, at);
+      return;
+    case 'retry.denied':
+      call.span.addEvent(SPAN_EVENT.retryDenied, { ...attemptRef(event, name), [ATTR.retryReason]: event.reason }, at);
+      return;
+    case 'fallback':
+      call.span.addEvent(SPAN_EVENT.fallback, { [ATTR.fallbackFrom]: event.from, [ATTR.fallbackTo]: event.to, [ATTR.errorType]: event.kind }, at);
+      return;
+  }
+}
+
+export function recordFirstToken(call: OpenCall, event: EventOf<'stream.first_token'>): void {
+  call.span.setAttributes({ [ATTR.ttftMs]: event.ttftMs, [ATTR.responseTimeToFirstChunk]: event.ttftMs / 1000 });
+  call.span.addEvent(SPAN_EVENT.firstToken, { [ATTR.attempt]: event.attempt, [ATTR.requestModel]: event.model }, hrTime(event.at));
+}
+
+/** Ends the call span; an error outcome sets `error.type` to the Keel kind and status ERROR. */
+export function finishCall(call: OpenCall, event: EventOf<'call.finished'>, name: ProviderNamer): void {
+  const at = hrTime(event.at);
+  endOpenAttempts(call, at);
+  call.span.setAttributes(finishAttributes(event, name));
+  // Success leaves the status UNSET, as the conventions ask of instrumentation libraries.
+  if (event.outcome !== 'ok') call.span.setStatus({ code: SpanStatusCode.ERROR, message: event.outcome });
+  call.span.end(at);
+}
+
+/** Ends a call evicted from the table (never finished), marked so it is not mistaken for a real end. */
+export function abandonCall(call: OpenCall, atMs: number): void {
+  const at = hrTime(atMs);
+  endOpenAttempts(call, at);
+  call.span.setAttribute(ATTR.abandoned, true);
+  call.span.end(at);
+}
+
+function endOpenAttempts(call: OpenCall, at: ReturnType<typeof hrTime>): void {
+  for (const span of call.attempts.values()) {
+    span.setAttribute(ATTR.abandoned, true);
+    span.end(at);
+  }
+  call.attempts.clear();
+}
+
+function attemptRef(event: AttemptEvent, name: ProviderNamer) {
+  return { [ATTR.attempt]: event.attempt, [ATTR.providerName]: name(event.provider), [ATTR.requestModel]: event.model };
+}
+
+function attemptKey(event: AttemptEvent): string {
+  return `${event.provider}\u0000${event.model}\u0000${event.attempt}`;
+}
