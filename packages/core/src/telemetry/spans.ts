@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context as otelContext, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
 import { defined, finishAttributes, hrTime, startAttributes, type EventOf, type ProviderNamer } from './attributes.js';
 import type { OpenCall } from './call-table.js';
 import { ATTR, OPERATION_CHAT, SPAN_EVENT } from './names.js';
@@ -25,6 +25,9 @@ export function startCall(tracer: Tracer, event: EventOf<'call.started'>, identi
  * GenAI-aware backends do not count a retried call twice.
  */
 export function startAttempt(tracer: Tracer, call: OpenCall, event: EventOf<'attempt.started'>, name: ProviderNamer): void {
+  const key = attemptKey(event);
+  const stale = call.attempts.get(key);
+  if (stale) endAbandoned(stale, hrTime(event.at));
   const span = tracer.startSpan(
     `${OPERATION_CHAT} ${event.model} attempt ${event.attempt}`,
     {
@@ -39,8 +42,7 @@ export function startAttempt(tracer: Tracer, call: OpenCall, event: EventOf<'att
     },
     call.context,
   );
-  call.attempts.get(attemptKey(event))?.end(hrTime(event.at));
-  call.attempts.set(attemptKey(event), span);
+  call.attempts.set(key, span);
 }
 
 export function endAttempt(call: OpenCall, event: EventOf<'attempt.succeeded' | 'attempt.failed'>): void {
@@ -92,16 +94,17 @@ export function finishCall(call: OpenCall, event: EventOf<'call.finished'>, name
 export function abandonCall(call: OpenCall, atMs: number): void {
   const at = hrTime(atMs);
   endOpenAttempts(call, at);
-  call.span.setAttribute(ATTR.abandoned, true);
-  call.span.end(at);
+  endAbandoned(call.span, at);
 }
 
-function endOpenAttempts(call: OpenCall, at: ReturnType<typeof hrTime>): void {
-  for (const span of call.attempts.values()) {
-    span.setAttribute(ATTR.abandoned, true);
-    span.end(at);
-  }
+function endOpenAttempts(call: OpenCall, at: HrTime): void {
+  for (const span of call.attempts.values()) endAbandoned(span, at);
   call.attempts.clear();
+}
+
+function endAbandoned(span: Span, at: HrTime): void {
+  span.setAttribute(ATTR.abandoned, true);
+  span.end(at);
 }
 
 function attemptRef(event: AttemptEvent, name: ProviderNamer) {

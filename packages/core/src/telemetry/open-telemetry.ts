@@ -1,0 +1,121 @@
+import { metrics, trace, type Context, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { KeelEvent, KeelEventListener } from '../events/events.js';
+import { callIdentity, type ProviderNamer } from './attributes.js';
+import { CallTable } from './call-table.js';
+import { KeelMetrics } from './metrics.js';
+import { SCOPE } from './names.js';
+import { abandonCall, endAttempt, finishCall, recordFirstToken, recordPolicyEvent, startAttempt, startCall } from './spans.js';
+
+export interface OpenTelemetryOptions {
+  /** @default `tracerProvider.getTracer('@keel/core', version)`, else the global tracer */
+  readonly tracer?: Tracer | undefined;
+  readonly tracerProvider?: TracerProvider | undefined;
+  /** @default `meterProvider.getMeter('@keel/core', version)`, else the global meter */
+  readonly meter?: Meter | undefined;
+  readonly meterProvider?: MeterProvider | undefined;
+  /**
+   * Put the prompt on the call span as `gen_ai.input.messages`. It is there to record only when
+   * Keel was also built with `dangerouslyLogPrompts`: two opt-ins, on purpose. @default false
+   */
+  readonly recordPrompts?: boolean | undefined;
+  /** Maps Keel provider ids to `gen_ai.provider.name` values (`azure` → `azure.ai.openai`). @default identity */
+  readonly providerName?: ProviderNamer | undefined;
+  /** Most calls with an open span; beyond it the oldest is ended as abandoned. @default 10000 */
+  readonly maxOpenCalls?: number | undefined;
+  /** A call open longer than this is ended as abandoned when another starts. @default 30 minutes */
+  readonly maxCallAgeMs?: number | undefined;
+}
+
+/** Anything with Keel's `on(listener)`; typed structurally so telemetry does not import the pipeline. */
+export interface KeelEventSource {
+  on(listener: KeelEventListener): () => void;
+}
+
+export interface KeelTelemetry {
+  /** Subscribe it: `keel.on(telemetry.listener)` or `createKeel({ onEvent: telemetry.listener })`. */
+  readonly listener: KeelEventListener;
+  /** `keel.on(listener)`, returning the unsubscribe function. */
+  instrument(keel: KeelEventSource): () => void;
+  /** The context holding a call's open attempt span (else its call span), to nest other spans under Keel's. */
+  contextFor(callId: string): Context | undefined;
+  /** Calls whose span is open now. */
+  openCalls(): number;
+  /** Ends every open span, marked `keel.telemetry.abandoned` (at shutdown). @param atMs epoch ms, default now */
+  endAll(atMs?: number): void;
+}
+
+/**
+ * Turns Keel's events into OpenTelemetry spans and metrics through `@opentelemetry/api` alone;
+ * with no SDK registered every span and instrument is a no-op. One listener, synchronous and
+ * cheap: a Map entry per open call, cleaned on `call.finished` and bounded otherwise.
+ */
+export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTelemetry {
+  const tracer = options.tracer ?? (options.tracerProvider ?? trace).getTracer(SCOPE.name, SCOPE.version);
+  const meter = options.meter ?? (options.meterProvider ?? metrics).getMeter(SCOPE.name, SCOPE.version);
+  const name: ProviderNamer = options.providerName ?? ((id) => id);
+  const recordPrompts = options.recordPrompts ?? false;
+  const instruments = new KeelMetrics(meter, name);
+  const calls = new CallTable(
+    { maxOpenCalls: Math.max(1, options.maxOpenCalls ?? 10_000), maxCallAgeMs: options.maxCallAgeMs ?? 30 * 60_000 },
+    abandonCall,
+  );
+
+  function listener(event: KeelEvent): void {
+    switch (event.type) {
+      case 'call.started':
+        calls.add(startCall(tracer, event, callIdentity(event.provider, event.model, event.feature, name), recordPrompts));
+        return;
+      case 'attempt.started': {
+        const call = calls.get(event.callId);
+        if (call) startAttempt(tracer, call, event, name);
+        return;
+      }
+      case 'attempt.succeeded':
+      case 'attempt.failed': {
+        const call = calls.get(event.callId);
+        if (call) endAttempt(call, event);
+        instruments.attemptEnded(event);
+        return;
+      }
+      case 'retry.scheduled':
+      case 'retry.denied':
+      case 'fallback': {
+        const call = calls.get(event.callId);
+        if (call) recordPolicyEvent(call, event, name);
+        if (event.type === 'fallback') instruments.fallback(event);
+        return;
+      }
+      case 'stream.first_token': {
+        const call = calls.get(event.callId);
+        if (call) recordFirstToken(call, event);
+        instruments.firstToken(event, call?.identity ?? callIdentity(event.provider, event.model, event.feature, name));
+        return;
+      }
+      case 'call.finished': {
+        const call = calls.take(event.callId);
+        if (call) finishCall(call, event, name);
+        instruments.callFinished(event, call?.identity ?? callIdentity(event.provider, event.model, event.feature, name));
+        return;
+      }
+      case 'breaker.opened':
+      case 'breaker.half_open':
+      case 'breaker.closed':
+        instruments.breaker(event);
+        return;
+    }
+  }
+
+  return {
+    listener,
+    instrument: (keel) => keel.on(listener),
+    contextFor(callId) {
+      const call = calls.get(callId);
+      if (!call) return undefined;
+      let current: Context = call.context;
+      for (const span of call.attempts.values()) current = trace.setSpan(call.context, span);
+      return current;
+    },
+    openCalls: () => calls.size,
+    endAll: (atMs = Date.now()) => calls.evictAll(atMs),
+  };
+}
