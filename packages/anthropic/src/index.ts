@@ -1,0 +1,5 @@
+export { createAnthropicProvider } from './provider.js';
+export type { AnthropicProviderOptions } from './provider.js';
+export { mapAnthropicError } from './map-error.js';
+export type { ErrorContext } from './map-error.js';
+export { DEFAULT_MAX_TOKENS } from './build-request.js';

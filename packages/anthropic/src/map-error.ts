@@ -1,0 +1,251 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { KeelError, readRetryDirective, type KeelErrorKind } from '@keel/core';
+import { readRateLimitReset } from './rate-limit-reset.js';
+
+/** What the mapper needs to know about the attempt an error came from. */
+export interface ErrorContext {
+  /** The provider id (`anthropic` unless configured otherwise). */
+  readonly provider: string;
+  /** The model that was asked for. */
+  readonly model: string;
+  /** The attempt's signal: once it has aborted, its reason decides the error. */
+  readonly signal?: AbortSignal | undefined;
+  /** Exact values to scrub from messages (the client's API key and auth token). */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+interface Rule {
+  readonly kind: KeelErrorKind;
+  /** Overrides the kind's default `retryable` flag. */
+  readonly retryable?: boolean;
+}
+
+/**
+ * `error.details.error_code`: the stable cause newer API versions send. It wins over the type
+ * and the status, which are coarser.
+ */
+const BY_CODE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  // 413: the body is over the size limit once decompressed. Same remedy as `request_too_large`.
+  ['request_body_too_large_after_decoding', { kind: 'context_length' }],
+  // 429 / 402 spend limits: billing, not load. Waiting does not raise the limit.
+  ['contract_spend_limit_reached', { kind: 'rate_limited', retryable: false }],
+  ['enforced_spend_limit_reached', { kind: 'rate_limited', retryable: false }],
+  ['linked_organization_spend_limit_reached', { kind: 'rate_limited', retryable: false }],
+]);
+
+/**
+ * `error.type` when it is specific: Anthropic's own category wins over the status (a 504 with
+ * `timeout_error` is a timeout, a proxy's bare 504 is not).
+ */
+const BY_TYPE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['authentication_error', { kind: 'auth' }],
+  // 402 "credit balance is too low": billing, so not retryable; another provider may still answer.
+  ['billing_error', { kind: 'rate_limited', retryable: false }],
+  ['permission_error', { kind: 'permission' }],
+  ['not_found_error', { kind: 'not_found' }],
+  // 413 "Request exceeds the maximum allowed number of bytes": the caller sent too much, and the
+  // remedy is the one for an over-long prompt (send less), so it is not a plain bad_request.
+  ['request_too_large', { kind: 'context_length' }],
+  ['rate_limit_error', { kind: 'rate_limited' }],
+  // 504 from Anthropic: the request took too long upstream.
+  ['timeout_error', { kind: 'timeout' }],
+  ['overloaded_error', { kind: 'overloaded' }],
+]);
+
+/**
+ * Catch-all types (any 4xx, any 5xx): the status says more, so they decide only when there is
+ * none, i.e. for an `event: error` inside a 200 stream.
+ */
+const BY_GENERIC_TYPE: ReadonlyMap<string, Rule> = new Map<string, Rule>([
+  ['invalid_request_error', { kind: 'bad_request' }],
+  ['api_error', { kind: 'server' }],
+]);
+
+/**
+ * Statuses, for bodies without a specific type (a catch-all type, a proxy's page, a future
+ * type). They follow the SDK's own retry rule: 408, 409, 429 and 5xx are transient.
+ */
+const BY_STATUS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
+  [400, { kind: 'bad_request' }],
+  [401, { kind: 'auth' }],
+  [402, { kind: 'rate_limited', retryable: false }],
+  [403, { kind: 'permission' }],
+  [404, { kind: 'not_found' }],
+  [408, { kind: 'timeout' }],
+  // A conflict the SDK treats as a lock timeout and retries: transient, not a caller mistake.
+  [409, { kind: 'server', retryable: true }],
+  [413, { kind: 'context_length' }],
+  [422, { kind: 'bad_request' }],
+  [429, { kind: 'rate_limited' }],
+  [500, { kind: 'server' }],
+  [502, { kind: 'server' }],
+  [503, { kind: 'overloaded' }],
+  [504, { kind: 'server' }],
+  [529, { kind: 'overloaded' }],
+]);
+
+/**
+ * Anthropic reports a context overflow as a plain `invalid_request_error`: "prompt is too long:
+ * 210000 tokens > 200000 maximum", or "input length and `max_tokens` exceed context limit: …".
+ */
+const CONTEXT_LENGTH_MESSAGE = /prompt is too long|exceed(?:s)? (?:the )?context (?:limit|window)/i;
+
+/** The SDK's client-side credential failures (thrown before any request is sent). */
+const CREDENTIAL_MESSAGE = /could not resolve authentication method|`apiKey` function|credentials? (?:file|provider)/i;
+
+const MAX_DETAIL = 240;
+
+const SOCKET_CODE = /^(?:UND_ERR_|ECONN|EPIPE$|ETIMEDOUT$|ENOTFOUND$|EAI_|EHOSTUNREACH$|ENETUNREACH$)/;
+
+/** undici's own header/body inactivity timers (about five minutes by default). */
+const TRANSPORT_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * Maps anything the `@anthropic-ai/sdk` client (or the fetch under it) throws to a
+ * {@link KeelError}. A KeelError passes through unchanged; an abort becomes the signal's own
+ * KeelError reason when Keel aborted the attempt (a timeout), else `aborted`.
+ */
+export function mapAnthropicError(error: unknown, context: ErrorContext): KeelError {
+  if (context.signal?.aborted) return abortError(context.signal.reason, error, context);
+  if (KeelError.is(error)) return error;
+  if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
+  if (error instanceof APIConnectionTimeoutError) {
+    return create('timeout', `Anthropic request timed out: ${detail(error)}`, error, context);
+  }
+  if (error instanceof APIConnectionError) {
+    return create('connection', `Anthropic connection error${codeSuffix(error)}: ${detail(error)}`, error, context);
+  }
+  if (isApiError(error)) return fromApiError(error, context);
+  if (error instanceof SyntaxError) {
+    return create('server', `Anthropic sent a malformed response: ${detail(error)}`, error, context);
+  }
+  const socketCode = causeCode(error);
+  if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
+    return create('timeout', `Anthropic response timed out in transport (${socketCode}): ${detail(error)}`, error, context);
+  }
+  if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
+    return create('connection', `Anthropic connection lost${codeSuffix(error)}: ${detail(error)}`, error, context);
+  }
+  if (error instanceof Error && CREDENTIAL_MESSAGE.test(error.message)) {
+    return create('auth', `Anthropic client has no usable credentials: ${detail(error)}`, error, context);
+  }
+  return create('server', `Anthropic request failed: ${detail(error)}`, error, context);
+}
+
+function fromApiError(error: APIError, context: ErrorContext): KeelError {
+  const status = error.status;
+  const { type, code, message } = bodyFields(error);
+  const rule =
+    (code !== undefined ? BY_CODE.get(code) : undefined) ??
+    (isContextOverflow(status, type, message) ? { kind: 'context_length' as const } : undefined) ??
+    (type !== undefined ? BY_TYPE.get(type) : undefined) ??
+    (status !== undefined ? statusRule(status) : undefined) ??
+    (type !== undefined ? BY_GENERIC_TYPE.get(type) : undefined) ??
+    // No status and no known type: an error event inside a 200 stream. The server failed mid-answer.
+    { kind: 'server' as const };
+  const directive = readRetryDirective(error.headers);
+  // Anthropic sends retry-after on a 429; without it, the exhausted limit's reset time will do.
+  const retryAfterMs = directive.retryAfterMs ?? (status === 429 ? readRateLimitReset(error.headers) : undefined);
+  const label = status === undefined ? 'Anthropic stream error' : `Anthropic ${status}`;
+  const names = `${type ? ` ${type}` : ''}${code ? ` (${code})` : ''}`;
+  return new KeelError(rule.kind, `${label}${names}: ${message}`, {
+    status,
+    provider: context.provider,
+    model: context.model,
+    retryAfterMs,
+    retryable: directive.shouldRetry ?? rule.retryable,
+    cause: error,
+    secrets: context.secrets,
+  });
+}
+
+function statusRule(status: number): Rule {
+  return BY_STATUS.get(status) ?? (status >= 500 ? { kind: 'server' } : { kind: 'bad_request' });
+}
+
+function isContextOverflow(status: number | undefined, type: string | undefined, message: string): boolean {
+  const invalidRequest = type === 'invalid_request_error' || (type === undefined && status === 400);
+  return invalidRequest && CONTEXT_LENGTH_MESSAGE.test(message);
+}
+
+interface BodyFields {
+  readonly type: string | undefined;
+  readonly code: string | undefined;
+  /** The API's own message, short, without the `529 ` prefix and JSON the SDK puts around it. */
+  readonly message: string;
+}
+
+/**
+ * Reads `{ type: 'error', error: { type, message, details: { error_code } } }`, the body of both
+ * an error response and an `event: error` frame. Read from the body rather than the SDK's
+ * `type` / `apiMessage` / `errorCode` fields, which older SDK versions lack.
+ */
+function bodyFields(error: APIError): BodyFields {
+  const inner = field(error.error, 'error');
+  const type = stringField(inner, 'type') ?? stringField(error, 'type');
+  const code = stringField(field(inner, 'details'), 'error_code');
+  const message = stringField(inner, 'message') ?? error.message.replace(/^\d{3} /, '');
+  return { type, code, message: shorten(message) };
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+function stringField(value: unknown, name: string): string | undefined {
+  const found = field(value, name);
+  return typeof found === 'string' && found !== '' ? found : undefined;
+}
+
+function abortError(reason: unknown, error: unknown, context: ErrorContext): KeelError {
+  // Keel aborts an attempt with a KeelError reason (attempt timeout, deadline): that is the error.
+  if (KeelError.is(reason)) return reason;
+  return create('aborted', 'Anthropic request aborted', error, context);
+}
+
+function create(kind: KeelErrorKind, message: string, cause: unknown, context: ErrorContext): KeelError {
+  return new KeelError(kind, message, {
+    provider: context.provider,
+    model: context.model,
+    cause,
+    secrets: context.secrets,
+  });
+}
+
+// A guard rather than a bare `instanceof`, which would narrow to APIError<any, any, any>.
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
+}
+
+function detail(error: unknown): string {
+  return shorten(error instanceof Error ? error.message : String(error));
+}
+
+/** One line, bounded: a 502 can carry a whole HTML page. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line;
+}
+
+function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+/**
+ * The first socket-level `code` down the cause chain. undici reports a socket closed mid-body
+ * as `TypeError: terminated` with a cause coded UND_ERR_SOCKET; Node's net errors use E… codes.
+ */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SOCKET_CODE.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function codeSuffix(error: unknown): string {
+  const code = causeCode(error);
+  return code ? ` (${code})` : '';
+}

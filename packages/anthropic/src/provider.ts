@@ -1,0 +1,39 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Provider } from '@keel/core';
+import { chat } from './chat.js';
+import { deriveClient, secretsOf } from './client.js';
+import type { ErrorContext } from './map-error.js';
+import { stream } from './stream.js';
+
+export interface AnthropicProviderOptions {
+  /**
+   * The `@anthropic-ai/sdk` client the service already builds (key, base URL, headers, fetch).
+   * Keel uses a copy with the SDK's retries and timeout off; the original is left untouched.
+   */
+  readonly client: Anthropic;
+  /**
+   * Names this provider in configuration, breaker keys, events and errors.
+   * @default 'anthropic'
+   */
+  readonly id?: string | undefined;
+}
+
+/** A Keel {@link Provider} over Anthropic's Messages API. */
+export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
+  const id = options.id ?? 'anthropic';
+  const client = deriveClient(options.client);
+  const errorContext = (model: string, signal: AbortSignal): ErrorContext => ({
+    provider: id,
+    model,
+    signal,
+    // Read when an error is built: credentials can be resolved after the client was made.
+    get secrets() {
+      return secretsOf(client);
+    },
+  });
+  return {
+    id,
+    chat: (request, context) => chat(client, errorContext(request.model, context.signal), request, context),
+    stream: (request, context) => stream(client, errorContext(request.model, context.signal), request, context),
+  };
+}

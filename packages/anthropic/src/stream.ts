@@ -1,0 +1,89 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type {
+  MessageCreateParamsStreaming,
+  RawMessageStreamEvent,
+} from '@anthropic-ai/sdk/resources/messages';
+import type { Stream } from '@anthropic-ai/sdk/streaming';
+import type { CallContext, ProviderRequest, ProviderStreamPart } from '@keel/core';
+import { incompleteStreamError, refusalError } from './adapter-errors.js';
+import { buildBody } from './build-request.js';
+import { mapAnthropicError, type ErrorContext } from './map-error.js';
+import { REFUSAL_STOP_REASON, mapStopReason, mapUsage } from './map-response.js';
+
+/**
+ * One streamed message over the raw events of `messages.create({ stream: true })`. Stopping
+ * iteration early, or aborting `context.signal`, aborts the HTTP request. Throws only KeelErrors.
+ */
+export async function* stream(
+  client: Anthropic,
+  errorContext: ErrorContext,
+  request: ProviderRequest,
+  context: CallContext,
+): AsyncGenerator<ProviderStreamPart, void, undefined> {
+  // `extra` is untyped by design; the API validates it.
+  const body = { ...buildBody(request), stream: true } as MessageCreateParamsStreaming;
+
+  let upstream: Stream<RawMessageStreamEvent> | undefined;
+  let finished = false;
+  let sentOutput = false;
+  let text = '';
+  let model = request.model;
+  let inputTokens: number | null | undefined;
+  try {
+    upstream = await client.messages.create(body, { signal: context.signal });
+    // `ping` never reaches here (the SDK drops it); `event: error` is thrown by the SDK as an
+    // APIError with no status.
+    for await (const event of upstream) {
+      const hasOutput = carriesOutput(event);
+      sentOutput ||= hasOutput;
+      if (request.includeRaw) yield { type: 'raw', chunk: event, content: hasOutput };
+      switch (event.type) {
+        case 'message_start':
+          model = event.message.model ?? model;
+          inputTokens = event.message.usage?.input_tokens;
+          break;
+        case 'content_block_delta':
+          if (event.delta.type === 'text_delta' && event.delta.text) {
+            text += event.delta.text;
+            yield { type: 'text', text: event.delta.text };
+          }
+          break;
+        case 'message_delta': {
+          const reason = event.delta.stop_reason;
+          if (reason === REFUSAL_STOP_REASON) throw refusalError(errorContext, event.delta.stop_details?.category);
+          // message_delta's usage is cumulative; its input count, when present, is the final one.
+          const usage = mapUsage({
+            input_tokens: event.usage?.input_tokens ?? inputTokens,
+            output_tokens: event.usage?.output_tokens,
+          });
+          if (usage) yield { type: 'usage', usage };
+          if (reason) {
+            finished = true;
+            yield { type: 'finish', finishReason: mapStopReason(reason), model };
+          }
+          break;
+        }
+        case 'message_stop':
+        case 'content_block_start':
+        case 'content_block_stop':
+          break;
+      }
+    }
+    // The SDK ends iteration quietly when the signal aborts, so check before trusting the end.
+    if (context.signal.aborted) throw mapAnthropicError(context.signal.reason, errorContext);
+    if (!finished) throw incompleteStreamError(errorContext, text, sentOutput);
+  } catch (error) {
+    throw mapAnthropicError(error, errorContext);
+  } finally {
+    // Covers an early `return()` from the consumer and every throw: leaving the SDK's
+    // iterator already aborts, this makes it explicit (and a no-op once the body is done).
+    upstream?.controller.abort();
+  }
+}
+
+/** Whether an event carries model output (text or tool-input deltas): the stream's commit point. */
+function carriesOutput(event: RawMessageStreamEvent): boolean {
+  if (event.type !== 'content_block_delta') return false;
+  const { delta } = event;
+  return (delta.type === 'text_delta' && delta.text.length > 0) || delta.type === 'input_json_delta';
+}
