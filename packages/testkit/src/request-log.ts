@@ -22,6 +22,8 @@ export interface RecordedRequest {
   readonly receivedAt: number;
   /** True once the client closed the connection before the response finished. */
   readonly aborted: boolean;
+  /** True once the response is over: finished, aborted by the client or cut by the server. */
+  readonly closed: boolean;
   /** The fault the server applied, once chosen. */
   readonly fault: Fault | undefined;
 }

@@ -143,6 +143,7 @@ export const openaiWire: WireFormat = {
   name: 'openai',
   path: '/v1/chat/completions',
   defaultModel: 'gpt-4o-mini',
+  idPrefix: 'chatcmpl-',
   errorEventStatus: 500,
 
   readRequest(body, headers): WireRequestInfo {

@@ -20,13 +20,6 @@ export interface WireErrorSpec {
   readonly param?: string | undefined;
 }
 
-/** A complete HTTP response body with its content type. */
-export interface EncodedBody {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 /**
  * One provider's wire format. The server routes by `path` and drives the encoder; faults are
  * applied by the server, so a new format (llama-server, …) only has to encode.
@@ -38,6 +31,8 @@ export interface WireFormat {
   /** The POST path this format answers (`/v1/chat/completions`). */
   readonly path: string;
   readonly defaultModel: string;
+  /** Prefix of the response id (`chatcmpl-`, `msg_`). */
+  readonly idPrefix: string;
   /** The status a JSON request gets for an `error-event` fault. */
   readonly errorEventStatus: number;
 

@@ -1,0 +1,24 @@
+export { createTestServer } from './server/create-test-server.js';
+export type { TestServer, TestServerOptions } from './server/create-test-server.js';
+export { FAULT_TYPES, parseFaults } from './faults.js';
+export type { Fault, FaultType } from './faults.js';
+export type { FaultScript } from './fault-script.js';
+export type { RecordedRequest, WireName } from './request-log.js';
+export { DEFAULT_REPLY_TEXT, splitIntoChunks } from './reply.js';
+export type { ReplyPlan } from './reply.js';
+export { WIRE_FORMATS, anthropicWire, openaiWire } from './wire/index.js';
+export type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire/index.js';
+export { createFakeClock } from './clock/fake-clock.js';
+export type { FakeClock, FakeClockOptions } from './clock/fake-clock.js';
+export { createScriptedProvider } from './provider/scripted-provider.js';
+export type {
+  ScriptedCall,
+  ScriptedFailure,
+  ScriptedHang,
+  ScriptedProvider,
+  ScriptedProviderOptions,
+  ScriptedReply,
+  ScriptedStep,
+  ScriptedSteps,
+  ScriptedStream,
+} from './provider/scripted-provider.js';

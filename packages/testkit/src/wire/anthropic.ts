@@ -1,0 +1,150 @@
+import type { ReplyPlan } from '../reply.js';
+import { sseFrame, textLength } from './sse.js';
+import type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
+
+/** Default error `type` and message per status, as the Messages API sends them. */
+const STATUS_ERRORS: Readonly<Record<number, { type: string; message: string }>> = {
+  400: { type: 'invalid_request_error', message: 'Invalid request.' },
+  401: { type: 'authentication_error', message: 'invalid x-api-key' },
+  402: { type: 'billing_error', message: 'Your credit balance is too low to access the Anthropic API.' },
+  403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
+  404: { type: 'not_found_error', message: 'Not found.' },
+  413: { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' },
+  429: {
+    type: 'rate_limit_error',
+    message:
+      'Number of request tokens has exceeded your per-minute rate limit (https://docs.anthropic.com/en/api/rate-limits); see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later.',
+  },
+  500: { type: 'api_error', message: 'Internal server error' },
+  504: { type: 'timeout_error', message: 'Request timed out' },
+  529: { type: 'overloaded_error', message: 'Overloaded' },
+};
+
+/** Messages for codes the OpenAI wire names, so one script reads the same on both wires. */
+const CODE_MESSAGES: Readonly<Record<string, string>> = {
+  context_length_exceeded: 'prompt is too long: 210000 tokens > 200000 maximum',
+  content_policy_violation: 'Output blocked by content filtering policy',
+};
+
+function errorFields(plan: ReplyPlan, status: number, spec: WireErrorSpec) {
+  const base = STATUS_ERRORS[status] ?? {
+    type: status >= 500 ? 'api_error' : 'invalid_request_error',
+    message: `Request failed with status ${status}.`,
+  };
+  const fallbackMessage = status === 404 ? `model: ${plan.model}` : base.message;
+  return {
+    type: spec.type ?? base.type,
+    message: spec.message ?? (spec.code ? CODE_MESSAGES[spec.code] : undefined) ?? fallbackMessage,
+    // Newer API versions carry a stable code in `details.error_code`; only sent when scripted.
+    ...(spec.code ? { details: { error_code: spec.code } } : {}),
+  };
+}
+
+function usage(plan: ReplyPlan, outputTokens: number) {
+  return {
+    input_tokens: plan.usage.inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+function message(plan: ReplyPlan, content: unknown[], stopReason: string | null, outputTokens: number) {
+  return {
+    id: plan.id,
+    type: 'message',
+    role: 'assistant',
+    model: plan.model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: usage(plan, outputTokens),
+  };
+}
+
+/** Anthropic Messages (`POST /v1/messages`). Every SSE frame has an `event:` line. */
+export const anthropicWire: WireFormat = {
+  name: 'anthropic',
+  path: '/v1/messages',
+  defaultModel: 'claude-sonnet-4-5',
+  idPrefix: 'msg_',
+  errorEventStatus: 529,
+
+  readRequest(body, headers): WireRequestInfo {
+    const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    return {
+      model: typeof record['model'] === 'string' ? record['model'] : undefined,
+      stream: record['stream'] === true,
+      includeUsage: false,
+      promptChars: textLength(record['messages']) + textLength(record['system']),
+      // SDK 1.x sends the key as a bearer token; older clients and curl use x-api-key.
+      apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
+    };
+  },
+
+  baseHeaders(plan) {
+    const reset = new Date(Math.ceil(plan.created + 1) * 1000).toISOString().replace('.000Z', 'Z');
+    return {
+      'request-id': plan.requestId,
+      'anthropic-organization-id': '00000000-0000-4000-8000-000000000000',
+      'anthropic-ratelimit-requests-limit': '4000',
+      'anthropic-ratelimit-requests-remaining': '3999',
+      'anthropic-ratelimit-requests-reset': reset,
+      'anthropic-ratelimit-input-tokens-limit': '400000',
+      'anthropic-ratelimit-input-tokens-remaining': String(400000 - plan.usage.inputTokens),
+      'anthropic-ratelimit-input-tokens-reset': reset,
+      'anthropic-ratelimit-output-tokens-limit': '80000',
+      'anthropic-ratelimit-output-tokens-remaining': String(80000 - plan.usage.outputTokens),
+      'anthropic-ratelimit-output-tokens-reset': reset,
+    };
+  },
+
+  json(plan) {
+    return message(plan, [{ type: 'text', text: plan.text }], plan.finishReason ?? 'end_turn', plan.usage.outputTokens);
+  },
+
+  streamStart(plan) {
+    return [
+      // The real API reports 1 output token at the start and the total in message_delta.
+      sseFrame({ type: 'message_start', message: message(plan, [], null, 1) }, 'message_start'),
+      sseFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+      sseFrame({ type: 'ping' }, 'ping'),
+    ];
+  },
+
+  streamDelta(_plan, text) {
+    return sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta');
+  },
+
+  streamFinish(plan) {
+    return [
+      sseFrame({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+      sseFrame(
+        {
+          type: 'message_delta',
+          delta: { stop_reason: plan.finishReason ?? 'end_turn', stop_sequence: null },
+          usage: { output_tokens: plan.usage.outputTokens },
+        },
+        'message_delta',
+      ),
+    ];
+  },
+
+  streamEnd() {
+    return [sseFrame({ type: 'message_stop' }, 'message_stop')];
+  },
+
+  malformedFrame() {
+    return 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\n\n';
+  },
+
+  errorFrame(plan, spec) {
+    const fields = errorFields(plan, 529, spec);
+    return sseFrame({ type: 'error', error: fields, request_id: plan.requestId }, 'error');
+  },
+
+  errorBody(plan, status, spec) {
+    return { type: 'error', error: errorFields(plan, status, spec), request_id: plan.requestId };
+  },
+};

@@ -1,0 +1,13 @@
+import { anthropicWire } from './anthropic.js';
+import { openaiWire } from './openai.js';
+import type { WireFormat } from './wire-format.js';
+
+/** Every wire format the server speaks; add a new format here and it is routed by its path. */
+export const WIRE_FORMATS: readonly WireFormat[] = [openaiWire, anthropicWire];
+
+export function wireForPath(path: string, formats: readonly WireFormat[] = WIRE_FORMATS): WireFormat | undefined {
+  return formats.find((format) => format.path === path);
+}
+
+export { anthropicWire, openaiWire };
+export type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
