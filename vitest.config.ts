@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript source through the `keel-source` export
 // condition, so `pnpm test` needs no build step.
-const conditions = ['keel-source', 'node', 'import', 'module', 'default'];
+const conditions = ['keel-source', 'node', 'import', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

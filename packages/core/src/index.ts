@@ -22,3 +22,4 @@ export { compose } from './pipeline/compose.js';
 export type { Attempt, AttemptContext, CallState, Policy } from './pipeline/context.js';
 export { systemClock } from './util/clock.js';
 export type { Clock, Timer } from './util/clock.js';
+export * from './telemetry/index.js';

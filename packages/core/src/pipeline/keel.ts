@@ -29,6 +29,8 @@ export interface KeelOptions {
   readonly clock?: Clock | undefined;
   /** Shorthand for `keel.on(listener)`. */
   readonly onEvent?: KeelEventListener | undefined;
+  /** OpenTelemetry spans and metrics: `createOpenTelemetry()` (or any event listener holder). */
+  readonly telemetry?: { readonly listener: KeelEventListener } | undefined;
   /**
    * Put the prompt text itself on `call.started` events (and so into telemetry). Off by default:
    * events carry only a SHA-256 of the messages. @default false
@@ -89,6 +91,7 @@ export function createKeel(options: KeelOptions): Keel {
   const clock = options.clock ?? systemClock;
   const events = new EventHub();
   if (options.onEvent) events.subscribe(options.onEvent);
+  if (options.telemetry) events.subscribe(options.telemetry.listener);
   const breakers = new BreakerRegistry(config.breaker, events, clock);
   const budgets = new Map<string, RetryBudget>();
   const budgetFor = (provider: string) => {
@@ -213,7 +216,8 @@ export function createKeel(options: KeelOptions): Keel {
       finishEvent(call, false, {
         provider: chatResult.provider,
         model: chatResult.model,
-        usage: chatResult.usage,
+        // What the provider reported, not the zero-filled result: telemetry must not record 0s.
+        usage: response.usage,
         finishReason: chatResult.finishReason,
       });
       return chatResult;

@@ -13,7 +13,7 @@ export type ProviderNamer = (providerId: string) => string;
  */
 export function hrTime(epochMs: number): HrTime {
   const seconds = Math.floor(epochMs / 1000);
-  return [seconds, Math.round((epochMs - seconds * 1000) * 1e6)];
+  return [seconds, Math.min(999_999_999, Math.round((epochMs - seconds * 1000) * 1e6))];
 }
 
 /** Drops undefined values: OTel ignores them, but an explicit absence reads clearer in tests. */

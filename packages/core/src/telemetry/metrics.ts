@@ -47,7 +47,7 @@ export class KeelMetrics {
     // Inter-token latency, apart from time to first token: the rest of the stream over the rest of the tokens.
     const output = event.usage?.outputTokens ?? 0;
     if (event.stream && !failed && event.ttftMs !== undefined && output > 1) {
-      this.#tokenGap.record((event.latencyMs - event.ttftMs) / (output - 1) / 1000, base);
+      this.#tokenGap.record(Math.max(0, event.latencyMs - event.ttftMs) / (output - 1) / 1000, base);
     }
   }
 

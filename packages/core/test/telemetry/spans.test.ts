@@ -1,8 +1,7 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
-import { calls } from './events.js';
-import { durationMs, ms, parentId, setup, spanId } from './support.js';
-import { T0 } from './events.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { T0, calls } from './events.js';
+import { TestContextManager, durationMs, ms, parentId, setup, spanId } from './support.js';
 
 const c = calls();
 
@@ -158,6 +157,9 @@ describe('call and attempt spans', () => {
 
   it('the call span is a child of the context active where the call was made', () => {
     const t = setup();
+    const manager = new TestContextManager();
+    context.setGlobalContextManager(manager);
+    onTestFinished(() => context.disable());
     const outer = t.tracerProvider.getTracer('app').startSpan('handle request');
     context.with(trace.setSpan(context.active(), outer), () => t.emit(c.started(0)));
     t.emit(c.finished(5));

@@ -1,4 +1,5 @@
-import type { Attributes, HrTime } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ROOT_CONTEXT, type Attributes, type Context, type ContextManager, type HrTime } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import type { KeelEvent } from '../../src/index.js';
@@ -54,4 +55,25 @@ export const spanId = (span: ReadableSpan): string => span.spanContext().spanId;
 /** Everything a span carries as text: name, attributes, events and their attributes, status. */
 export function spanText(span: ReadableSpan): string {
   return JSON.stringify([span.name, span.attributes, span.events.map((e) => [e.name, e.attributes]), span.status]);
+}
+
+/** A minimal AsyncLocalStorage context manager (the SDK's lives in a package core does not install). */
+export class TestContextManager implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return this.#storage.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind<T>(_context: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#storage.disable();
+    return this;
+  }
 }
