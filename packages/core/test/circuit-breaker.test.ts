@@ -1,7 +1,7 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeelError, type KeelEvent } from '../src/index.js';
-import { keelWith, user } from './helpers.js';
+import { failure, keelWith, user } from './helpers.js';
 
 // opossum keeps its own timers (rolling window, reset timeout), so these tests fake global time.
 beforeEach(() => vi.useFakeTimers());
@@ -41,13 +41,13 @@ describe('circuit breaker (per provider+model)', () => {
     const provider = createScriptedProvider({ steps: () => ({ error: new KeelError('server', 'boom', { status: 500 }), delayMs: 100 }) });
     const { keel } = keelWith(provider, once, { defaults: { breaker } });
     for (let i = 0; i < 4; i++) {
-      const pending = keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+      const pending = failure(keel.chat({ feature: 'f', messages: user() }));
       await vi.advanceTimersByTimeAsync(100);
       await pending;
     }
     await vi.advanceTimersByTimeAsync(5_000);
     const sentBefore = provider.calls.length;
-    const probes = Array.from({ length: 5 }, () => keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e));
+    const probes = Array.from({ length: 5 }, () => failure(keel.chat({ feature: 'f', messages: user() })));
     await vi.advanceTimersByTimeAsync(100);
     const outcomes = (await Promise.all(probes)).map((e) => e.kind);
     expect(provider.calls.length - sentBefore).toBe(1);
@@ -72,7 +72,7 @@ describe('circuit breaker (per provider+model)', () => {
     const { keel } = keelWith(provider, once, { defaults: { breaker } });
     for (let i = 0; i < 6; i++) {
       const controller = new AbortController();
-      const pending = keel.chat({ feature: 'f', messages: user(), signal: controller.signal }).catch((e: KeelError) => e);
+      const pending = failure(keel.chat({ feature: 'f', messages: user(), signal: controller.signal }));
       await vi.advanceTimersByTimeAsync(1);
       controller.abort();
       expect(await pending).toMatchObject({ kind: 'aborted' });
@@ -84,7 +84,7 @@ describe('circuit breaker (per provider+model)', () => {
   it('sees every attempt: retries inside one call count, and an open breaker stops the retries at once', async () => {
     const provider = createScriptedProvider({ steps: server500 });
     const { keel } = keelWith(provider, { retry: { maxAttempts: 10, baseDelayMs: 0 } }, { defaults: { breaker } });
-    const pending = keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    const pending = failure(keel.chat({ feature: 'f', messages: user() }));
     await vi.advanceTimersByTimeAsync(1_000);
     const error = await pending;
     expect(provider.calls).toHaveLength(4);

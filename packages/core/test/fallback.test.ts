@@ -1,6 +1,6 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
-import { createKeel, KeelError, type KeelEvent } from '../src/index.js';
+import { createKeel, KeelError, type KeelEvent, type Policy } from '../src/index.js';
 import { user } from './helpers.js';
 
 describe('fallback across candidate models', () => {
@@ -38,13 +38,13 @@ describe('policy order: retry → circuit breaker → attempt timeout → provid
   it('composes the first policy outermost', async () => {
     const { compose } = await import('../src/index.js');
     const order: string[] = [];
-    const policy = (name: string) => ({
+    const policy = (name: string): Policy => ({
       name,
-      wrap: <T,>(next: (c: never) => Promise<T>) => async (c: never) => {
+      wrap: (next) => async (context) => {
         order.push(`${name}>`);
-        const r = await next(c);
+        const result = await next(context);
         order.push(`<${name}`);
-        return r;
+        return result;
       },
     });
     const run = compose([policy('retry'), policy('breaker'), policy('timeout')], async () => {

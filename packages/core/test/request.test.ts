@@ -1,7 +1,7 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
 import { KeelError, type ChatRequest } from '../src/index.js';
-import { keelWith, user } from './helpers.js';
+import { keelWith, user, failure } from './helpers.js';
 
 describe('request validation', () => {
   const cases: [string, unknown, RegExp][] = [
@@ -17,7 +17,7 @@ describe('request validation', () => {
   it.each(cases)('%s is a bad_request listing the issue, and nothing is sent', async (_name, request, pattern) => {
     const provider = createScriptedProvider();
     const { keel } = keelWith(provider);
-    const error: KeelError = await keel.chat(request as ChatRequest).catch((e: KeelError) => e);
+    const error = await failure(keel.chat(request as ChatRequest));
     expect(KeelError.is(error)).toBe(true);
     expect(error.kind).toBe('bad_request');
     expect(error.issues?.join('\n')).toMatch(pattern);
@@ -27,9 +27,7 @@ describe('request validation', () => {
 
   it('never echoes message content in the error', async () => {
     const { keel } = keelWith(createScriptedProvider());
-    const error: KeelError = await keel
-      .chat({ feature: 'f', messages: [{ role: 'hacker' as 'user', content: 'CANARY-PROMPT-42' }] })
-      .catch((e: KeelError) => e);
+    const error = await failure(keel.chat({ feature: 'f', messages: [{ role: 'hacker' as 'user', content: 'CANARY-PROMPT-42' }] }));
     expect(JSON.stringify(error)).not.toContain('CANARY-PROMPT-42');
     expect(error.message).not.toContain('CANARY-PROMPT-42');
     keel.close();

@@ -1,7 +1,7 @@
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
 import { KeelError } from '../src/index.js';
-import { keelWith, user } from './helpers.js';
+import { failure, keelWith, user } from './helpers.js';
 
 const fail = (kind: ConstructorParameters<typeof KeelError>[0], options: ConstructorParameters<typeof KeelError>[2] = {}) => ({
   error: new KeelError(kind, `scripted ${kind}`, options),
@@ -46,7 +46,7 @@ describe('retry policy', () => {
     const clock = createFakeClock();
     const provider = createScriptedProvider({ clock, steps: () => fail('server', { status: 503 }) });
     const { keel } = keelWith(provider, { retry: { maxAttempts: 4 } }, { clock });
-    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
     expect(error.kind).toBe('server');
     expect(error.attempts).toHaveLength(4);
     expect(provider.calls).toHaveLength(4);
@@ -68,7 +68,7 @@ describe('retry policy', () => {
     const clock = createFakeClock();
     const provider = createScriptedProvider({ clock, steps: [fail('rate_limited', { status: 429, retryAfterMs: 3_600_000 }), { text: 'never' }] });
     const { keel } = keelWith(provider, { retry: { maxServerWaitMs: 7_200_000 }, timeouts: { totalMs: 60_000 } }, { clock });
-    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
     expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000, retryable: false });
     expect(error.message).toMatch(/remaining deadline/);
     expect(clock.sleeps).toEqual([]);
@@ -89,7 +89,7 @@ describe('retry policy', () => {
     const clock = createFakeClock();
     const provider = createScriptedProvider({ clock, steps: () => ({ error: new KeelError('rate_limited', 'slow down', { retryAfterMs: 400 }), delayMs: 150 }) });
     const { keel } = keelWith(provider, { retry: { maxAttempts: 20 }, timeouts: { totalMs: 2_000 } }, { clock });
-    const error: KeelError = await keel.chat({ feature: 'f', messages: user() }).catch((e: KeelError) => e);
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
     expect(clock.elapsed()).toBeLessThanOrEqual(2_000);
     expect(error.kind).toBe('rate_limited');
     expect(error.attempts.length).toBeGreaterThan(2);

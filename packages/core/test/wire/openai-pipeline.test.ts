@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import OpenAI from 'openai';
 import { createOpenAIProvider } from '@keel/openai';
 import { createTestServer, type Fault, type TestServer } from '@keel/testkit';
+import { failure } from '../helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeel, KeelError, type KeelEvent, type FeatureConfig } from '../../src/index.js';
 
@@ -94,7 +95,7 @@ describe('pipeline over the real openai client', () => {
     expect(result.usage.outputTokens).toBeGreaterThan(0);
 
     server.script([{ type: 'reset-after', chunks: 2 }]);
-    const error: KeelError = await keel.stream({ feature: 'f', messages }).text().catch((e: KeelError) => e);
+    const error = await failure(keel.stream({ feature: 'f', messages }).text());
     expect(KeelError.is(error)).toBe(true);
     expect(error.retryable).toBe(false);
     expect(error.partialText?.length).toBeGreaterThan(0);
