@@ -82,7 +82,7 @@ export function mapOpenAIError(error: unknown, context: ErrorContext): KeelError
   if (error instanceof APIConnectionError) {
     return create('connection', `OpenAI connection error${codeSuffix(error)}: ${detail(error)}`, error, context);
   }
-  if (error instanceof APIError) return fromApiError(error, context);
+  if (isApiError(error)) return fromApiError(error, context);
   if (error instanceof SyntaxError) {
     return create('server', `OpenAI sent a malformed response: ${detail(error)}`, error, context);
   }
@@ -140,9 +140,14 @@ function create(kind: KeelErrorKind, message: string, cause: unknown, context: E
 
 /** The API's own message, without the `429 ` prefix the SDK adds. */
 function sdkMessage(error: APIError): string {
-  const body = error.error as { message?: unknown } | undefined;
-  const text = typeof body?.message === 'string' ? body.message : error.message.replace(/^\d{3} /, '');
-  return shorten(text);
+  const body: unknown = error.error;
+  const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
+  return shorten(typeof message === 'string' ? message : error.message.replace(/^\d{3} /, ''));
+}
+
+// A guard rather than a bare `instanceof`, which would narrow to APIError<any, any, any>.
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
 }
 
 function detail(error: unknown): string {

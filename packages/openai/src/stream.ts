@@ -51,7 +51,8 @@ export async function* stream(
       const usage = mapUsage(chunk.usage);
       if (usage) yield { type: 'usage', usage };
     }
-    // The SDK ends iteration quietly when the signal aborts, so check before trusting the end.
+    // The SDK ends iteration quietly when the signal aborts, so check before trusting the end:
+    // an abort that lands after the finish chunk (while waiting for usage) still wins.
     if (context.signal.aborted) throw mapOpenAIError(context.signal.reason, errorContext);
     if (!finished) throw incompleteStreamError(errorContext, text, sentOutput);
   } catch (error) {

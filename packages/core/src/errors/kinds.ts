@@ -23,7 +23,7 @@ export const ERROR_KINDS = {
   permission: { retryable: false },
   /** 404: unknown model or route. */
   not_found: { retryable: false },
-  /** The request is invalid: rejected by Keel before sending, or a 400/409/422 upstream. */
+  /** The request is invalid: rejected by Keel before sending, or a 400/413/422 upstream. */
   bad_request: { retryable: false },
   /** A token or cost budget has no room left for this call. */
   budget_exceeded: { retryable: false },
