@@ -1,5 +1,5 @@
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KeelError } from '../src/index.js';
 import { failure, keelWith, user } from './helpers.js';
 
@@ -102,6 +102,7 @@ describe('retry policy', () => {
     const provider = createScriptedProvider({ clock, steps: [{ hang: true }] });
     const { keel } = keelWith(provider, {}, { clock });
     const pending = keel.chat({ feature: 'f', messages: user(), deadlineMs: 500 });
+    await vi.waitFor(() => expect(provider.calls).toHaveLength(1));
     clock.advance(500);
     await expect(pending).rejects.toMatchObject({ kind: 'timeout', retryable: false });
     expect(provider.calls[0]!.context.signal.aborted).toBe(true);
@@ -113,7 +114,7 @@ describe('retry policy', () => {
     const provider = createScriptedProvider({ clock, steps: [{ hang: true }, { text: 'second' }] });
     const { keel } = keelWith(provider, { timeouts: { attemptMs: 1_000 } }, { clock });
     const pending = keel.chat({ feature: 'f', messages: user() });
-    await Promise.resolve();
+    await vi.waitFor(() => expect(provider.calls).toHaveLength(1));
     clock.advance(1_000);
     const result = await pending;
     expect(result.text).toBe('second');

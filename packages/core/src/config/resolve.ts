@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import { KeelError } from '../errors/keel-error.js';
+import { compileFeatureBudget } from '../budgets/plan.js';
+import { unpricedIssues } from '../pricing/assert-priced.js';
+import type { PriceCatalog } from '../pricing/table.js';
 import type { Provider } from '../provider/provider.js';
+import { compileRateLimits } from '../rate-limits/plan.js';
 import {
   breakerOptionsSchema,
   defaultsSchema,
@@ -14,6 +18,33 @@ import {
   type ResolvedFeature,
   type RetryBudgetOptions,
 } from './schema.js';
+
+type ParsedFeature = z.output<typeof featureSchema>;
+
+/**
+ * Cross-field checks a schema cannot do alone: a budget reserves `maxTokens` of output, so the
+ * feature needs one; a degrade target must name a known provider; and a money budget on a model
+ * without a price would silently count $0, so every model it may price must be priced.
+ */
+function budgetIssues(name: string, feature: ParsedFeature, providers: ReadonlyMap<string, Provider>, prices: PriceCatalog): string[] {
+  const budget = feature.budget!;
+  const issues: string[] = [];
+  const at = `features.${name}`;
+  if (feature.maxTokens === undefined) {
+    issues.push(`${at}.maxTokens: required when the feature has a budget (Keel reserves input + maxTokens before each call)`);
+  }
+  const uses = feature.models.map((ref, i) => ({ path: `${at}.models.${i}`, provider: ref.provider, model: ref.model }));
+  if (typeof budget.onExceeded === 'object' && 'degrade' in budget.onExceeded) {
+    const target = { provider: budget.onExceeded.degrade.provider ?? feature.models[0]!.provider, model: budget.onExceeded.degrade.model };
+    if (!providers.has(target.provider)) {
+      issues.push(`${at}.budget.onExceeded.degrade.provider: unknown provider "${target.provider}"`);
+    }
+    uses.push({ path: `${at}.budget.onExceeded.degrade`, ...target });
+  }
+  const needsPrice = budget.limits.some((limit) => limit.unit === 'usd') || budget.perRequest?.maxUsd !== undefined;
+  if (needsPrice) issues.push(...unpricedIssues(prices, uses));
+  return issues;
+}
 
 /** Formats zod issues as `path: message` lines, for a `bad_request` KeelError. */
 export function formatIssues(error: z.ZodError, prefix = ''): string[] {
@@ -37,6 +68,7 @@ export function resolveConfig(
   providers: ReadonlyMap<string, Provider>,
   features: Readonly<Record<string, FeatureConfig>>,
   defaults: DefaultsConfig | undefined,
+  prices: PriceCatalog,
 ): ResolvedConfig {
   const issues: string[] = [];
   const parsedDefaults = defaultsSchema.safeParse(defaults ?? {});
@@ -58,6 +90,8 @@ export function resolveConfig(
         );
       }
     });
+    const { budget, rateLimits } = parsed.data;
+    if (budget) issues.push(...budgetIssues(name, parsed.data, providers, prices));
     resolved.set(name, {
       name,
       models: parsed.data.models,
@@ -65,6 +99,8 @@ export function resolveConfig(
       temperature: parsed.data.temperature,
       retry: retryOptionsSchema.parse({ ...base.retry, ...parsed.data.retry }),
       timeouts: timeoutOptionsSchema.parse({ ...base.timeouts, ...parsed.data.timeouts }),
+      budget: budget && budget.limits.length + (budget.perRequest ? 1 : 0) > 0 ? compileFeatureBudget(name, budget) : undefined,
+      rateLimits: rateLimits && rateLimits.length > 0 ? compileRateLimits(name, rateLimits) : undefined,
     });
   }
   if (issues.length > 0) {

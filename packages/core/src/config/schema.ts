@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import type { CompiledBudget } from '../budgets/plan.js';
+import { featureBudgetSchema } from '../budgets/schema.js';
+import type { CompiledRateLimits } from '../rate-limits/plan.js';
+import { featureRateLimitsSchema } from '../rate-limits/schema.js';
 
 /** Retry policy options. All durations in milliseconds. */
 export const retryOptionsSchema = z
@@ -70,6 +74,10 @@ export const featureSchema = z
     temperature: z.number().min(0).max(2).optional(),
     retry: retryOptionsSchema.partial().optional(),
     timeouts: timeoutOptionsSchema.partial().optional(),
+    /** Token / USD budgets reserved before every call (see docs/budgets.md). */
+    budget: featureBudgetSchema.optional(),
+    /** Tokens and requests per minute, per feature / user / tenant / globally. */
+    rateLimits: featureRateLimitsSchema.optional(),
   })
   .strict();
 
@@ -99,4 +107,7 @@ export interface ResolvedFeature {
   readonly temperature: number | undefined;
   readonly retry: RetryOptions;
   readonly timeouts: TimeoutOptions;
+  /** Compiled once at createKeel; absent when the feature has no budget. */
+  readonly budget: CompiledBudget | undefined;
+  readonly rateLimits: CompiledRateLimits | undefined;
 }

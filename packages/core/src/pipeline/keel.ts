@@ -4,12 +4,22 @@ import { validateRequest, type ChatRequest, type ValidatedRequest } from '../con
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { EventHub, type KeelEvent, type KeelEventListener } from '../events/events.js';
+import type { Usage } from '../provider/messages.js';
 import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
 import { RetryBudget } from '../policies/retry-budget.js';
 import { attemptTimeoutPolicy } from '../policies/timeout.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { createInMemoryBudgetStore } from '../budgets/memory-store.js';
+import type { BudgetStore } from '../budgets/store.js';
+import { createPriceCatalog } from '../pricing/table.js';
+import type { PriceTableInput } from '../pricing/schema.js';
+import { createInMemoryRateLimitStore } from '../rate-limits/memory-store.js';
+import type { RateLimitStore } from '../rate-limits/store.js';
+import { createTokenCounter } from '../tokens/counter.js';
+import { estimateTextTokens } from '../tokens/estimate.js';
+import { createAdmission, type BudgetHold, type BudgetRemaining, type RateTicket } from './admission.js';
 import { candidatesFor, withFallback } from './candidates.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
@@ -25,6 +35,16 @@ export interface KeelOptions {
   readonly features: Readonly<Record<string, FeatureConfig>>;
   /** Defaults every feature inherits, and the breaker / retry-budget settings. */
   readonly defaults?: DefaultsConfig | undefined;
+  /** Where budgets are counted. @default an in-memory store (one process); see @keel/redis for many replicas */
+  readonly budgetStore?: BudgetStore | undefined;
+  /** Where rate limits are counted. @default an in-memory store */
+  readonly rateLimitStore?: RateLimitStore | undefined;
+  /**
+   * Prices in USD per million tokens, merged over Keel's defaults per provider id and model:
+   * `{ openai: { 'gpt-4o': { input: 2.5, output: 10 } } }`. A money budget on an unpriced model
+   * is a configuration error.
+   */
+  readonly pricing?: PriceTableInput | undefined;
   /** Keel's time source. @default the system clock */
   readonly clock?: Clock | undefined;
   /** Shorthand for `keel.on(listener)`. */
@@ -87,16 +107,24 @@ export function createKeel(options: KeelOptions): Keel {
     }
     providers.set(provider.id, provider);
   }
-  const config = resolveConfig(providers, options.features, options.defaults);
+  const prices = createPriceCatalog({ overrides: options.pricing });
+  const config = resolveConfig(providers, options.features, options.defaults, prices);
   const clock = options.clock ?? systemClock;
+  const admission = createAdmission({
+    budgets: options.budgetStore ?? createInMemoryBudgetStore({ clock }),
+    rateLimits: options.rateLimitStore ?? createInMemoryRateLimitStore({ clock }),
+    prices,
+    counter: createTokenCounter(),
+    clock,
+  });
   const events = new EventHub();
   if (options.onEvent) events.subscribe(options.onEvent);
   if (options.telemetry) events.subscribe(options.telemetry.listener);
   const breakers = new BreakerRegistry(config.breaker, events, clock);
-  const budgets = new Map<string, RetryBudget>();
+  const retryBudgets = new Map<string, RetryBudget>();
   const budgetFor = (provider: string) => {
-    let budget = budgets.get(provider);
-    if (!budget) budgets.set(provider, (budget = new RetryBudget(config.retryBudget, clock)));
+    let budget = retryBudgets.get(provider);
+    if (!budget) retryBudgets.set(provider, (budget = new RetryBudget(config.retryBudget, clock)));
     return budget;
   };
   const breakerPolicy = circuitBreakerPolicy(breakers);
@@ -153,11 +181,17 @@ export function createKeel(options: KeelOptions): Keel {
     });
   }
 
-  function providerRequest(validated: ValidatedRequest, feature: ResolvedFeature, candidate: ModelRef, includeRaw: boolean): ProviderRequest {
+  function providerRequest(
+    validated: ValidatedRequest,
+    feature: ResolvedFeature,
+    candidate: ModelRef,
+    includeRaw: boolean,
+    hold: BudgetHold | undefined,
+  ): ProviderRequest {
     return {
       model: candidate.model,
       messages: validated.messages,
-      maxTokens: validated.maxTokens ?? feature.maxTokens,
+      maxTokens: hold?.maxTokens ?? validated.maxTokens ?? feature.maxTokens,
       temperature: validated.temperature ?? feature.temperature,
       extra: validated.extra,
       includeRaw,
@@ -191,24 +225,58 @@ export function createKeel(options: KeelOptions): Keel {
     return new KeelError('aborted', 'The caller aborted the call', { attempts: [...call.attempts] });
   }
 
+  /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */
+  async function admit(feature: ResolvedFeature, validated: ValidatedRequest, call: CallState, candidate: ModelRef, deadline: number) {
+    // Features without a budget skip the await entirely: no extra ticks on their hot path.
+    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, call.id, deadline) : undefined;
+    return { hold, target: hold?.candidate ?? candidate };
+  }
+
+  /** Settles budget and rate limit after a call, whatever its outcome; never throws. */
+  async function settle(hold: BudgetHold | undefined, ticket: RateTicket | undefined, usage: Usage | undefined): Promise<BudgetRemaining | undefined> {
+    let remaining: BudgetRemaining | undefined;
+    try {
+      remaining = await hold?.finish(usage);
+    } catch {
+      // A store failure must not turn a served answer into an error; the hold expires by itself.
+    }
+    try {
+      await ticket?.refund(usage ? usage.inputTokens + usage.outputTokens : 0);
+    } catch {
+      // Same: the rate-limit bucket refills by itself.
+    }
+    return remaining;
+  }
+
   async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
     const { validated, feature, call, deadline, chain } = begin(request, false);
+    let ticket: RateTicket | undefined;
     try {
-      const result = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
-        const provider = providers.get(candidate.provider)!;
-        const response = await chain.chat(provider, providerRequest(validated, feature, candidate, chatOptions.includeRaw ?? false))(
-          context(call, candidate, deadline, validated.signal),
-        );
-        return { response, candidate };
+      ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline, validated.signal) : undefined;
+      const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
+        const { hold, target } = await admit(feature, validated, call, candidate, deadline);
+        try {
+          const provider = providers.get(target.provider)!;
+          const response = await chain.chat(provider, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold))(
+            context(call, target, deadline, validated.signal),
+          );
+          return { response, target, budgetRemaining: await settle(hold, undefined, response.usage) };
+        } catch (error) {
+          await settle(hold, undefined, undefined);
+          throw error;
+        }
       });
-      const { response, candidate } = result;
+      const { response, target, budgetRemaining } = answered;
+      void settle(undefined, ticket, response.usage);
+      const model = response.model || target.model;
       const chatResult: ChatResult = {
         text: response.text,
         message: { role: 'assistant', content: response.text },
         finishReason: response.finishReason,
         usage: response.usage ?? { inputTokens: 0, outputTokens: 0 },
-        provider: candidate.provider,
-        model: response.model || candidate.model,
+        provider: target.provider,
+        model,
+        costUsd: admission.cost(target, response.usage),
         attempts: [...call.attempts],
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
@@ -219,31 +287,49 @@ export function createKeel(options: KeelOptions): Keel {
         // What the provider reported, not the zero-filled result: telemetry must not record 0s.
         usage: response.usage,
         finishReason: chatResult.finishReason,
+        costUsd: chatResult.costUsd,
+        budgetRemaining,
       });
       return chatResult;
     } catch (thrown) {
-      const error = callerAborted(thrown, validated.signal, call) ?? (KeelError.is(thrown) ? thrown : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false }));
+      void settle(undefined, ticket, undefined);
+      const error = callerAborted(thrown, validated.signal, call) ?? (KeelError.is(thrown) ? withAttempts(thrown, call) : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false }));
       finishEvent(call, false, { outcome: error.kind, provider: error.provider, model: error.model });
       throw error;
     }
+  }
+
+  function withAttempts(error: KeelError, call: CallState): KeelError {
+    return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
     const { validated, feature, call, deadline, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
-      let opened;
+      let ticket: RateTicket | undefined;
+      let admitted;
       try {
-        opened = await withFallback(candidatesFor(feature, validated.model), call, deadline, (candidate) =>
-          chain.stream(providers.get(candidate.provider)!, providerRequest(validated, feature, candidate, includeRaw))(
-            context(call, candidate, deadline, validated.signal),
-          ),
-        );
+        ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline, validated.signal) : undefined;
+        admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
+          const { hold, target } = await admit(feature, validated, call, candidate, deadline);
+          try {
+            const opened = await chain.stream(providers.get(target.provider)!, providerRequest(validated, feature, target, includeRaw, hold))(
+              context(call, target, deadline, validated.signal),
+            );
+            return { opened, hold, target };
+          } catch (error) {
+            await settle(hold, undefined, undefined);
+            throw error;
+          }
+        });
       } catch (thrown) {
-        const error = callerAborted(thrown, validated.signal, call) ?? (thrown as KeelError);
+        void settle(undefined, ticket, undefined);
+        const error = callerAborted(thrown, validated.signal, call) ?? withAttempts(thrown as KeelError, call);
         finishEvent(call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
       }
+      const { opened, hold, target } = admitted;
       if (events.active) {
         events.emit({
           type: 'stream.first_token',
@@ -263,7 +349,11 @@ export function createKeel(options: KeelOptions): Keel {
         idleMs: feature.timeouts.idleMs,
         includeRaw,
         callerSignal: validated.signal,
-        onSettled: ({ result, error, usage }) =>
+        // Streamed output is charged as it arrives (estimated; the provider's usage settles it).
+        meter: hold ? (text) => hold.charge(estimateTextTokens(text)) : undefined,
+        costOf: (usage) => admission.cost(target, usage),
+        onSettled: async ({ result, error, usage }) => {
+          const budgetRemaining = await settle(hold, ticket, usage);
           finishEvent(call, true, {
             outcome: error ? error.kind : 'ok',
             provider: opened.provider,
@@ -271,7 +361,10 @@ export function createKeel(options: KeelOptions): Keel {
             usage,
             ttftMs: result?.ttftMs,
             finishReason: result?.finishReason,
-          }),
+            costUsd: result?.costUsd,
+            budgetRemaining,
+          });
+        },
       });
     }
     return createKeelStream(run());

@@ -10,6 +10,8 @@ export interface ChatResult {
   /** The provider and model that actually answered (after any fallback). */
   readonly provider: string;
   readonly model: string;
+  /** What the call cost in US dollars on the model that answered; undefined when it is unpriced. */
+  readonly costUsd?: number | undefined;
   /** Every attempt made, failed ones included, in order. */
   readonly attempts: readonly AttemptRecord[];
   /** Wall time of the whole call, waits included, in milliseconds. */

@@ -32,8 +32,15 @@ export interface PostCommitOptions {
   readonly deadline: number;
   readonly idleMs: number;
   readonly includeRaw: boolean;
-  /** Called once with the outcome, whatever it is. */
-  readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => void;
+  /** Called once with the outcome, whatever it is, before the caller sees it. */
+  readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => Promise<void>;
+  /**
+   * Charges each text delta against the call's budget; resolving false means the budget has no
+   * room for more, and the stream ends cleanly with finish reason `budget_exhausted`.
+   */
+  readonly meter?: ((text: string) => Promise<boolean>) | undefined;
+  /** The cost of the reported usage on the answering model, when it is priced. */
+  readonly costOf?: ((usage: Usage | undefined) => number | undefined) | undefined;
   /** The caller's signal, to tell a caller's abort from Keel's own. */
   readonly callerSignal: AbortSignal | undefined;
 }
@@ -75,12 +82,20 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       const event = translate(part);
       if (event) yield event;
     }
-    for (;;) {
+    let exhausted = false;
+    for (const part of opened.head) if (part.type === 'text' && options.meter && !(await options.meter(part.text))) exhausted = true;
+    while (!exhausted) {
       const step = await raceAbort(iterator.next(), scope.signal);
       if (step.done) break;
       watchdog.touch();
       const event = translate(step.value);
       if (event) yield event;
+      if (event?.type === 'text' && options.meter && !(await options.meter(event.text))) exhausted = true;
+    }
+    if (exhausted) {
+      // The budget ran out mid-stream: stop the upstream request and end cleanly, saying why.
+      scope.controller.abort(new KeelError('budget_exceeded', 'Budget exhausted mid-stream'));
+      finishReason = 'budget_exhausted';
     }
     if (finishReason === undefined) {
       throw new KeelError('truncated', 'Stream ended after its first token without finishing', {
@@ -95,23 +110,24 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       usage: usage ?? { inputTokens: 0, outputTokens: 0 },
       provider: opened.provider,
       model,
+      costUsd: options.costOf?.(usage),
       attempts: [...call.attempts],
       latencyMs: call.clock.now() - call.startedAt,
       ttftMs: watchdog.firstTokenAt - call.startedAt,
     };
     settled = true;
-    options.onSettled({ result, text, usage });
+    await options.onSettled({ result, text, usage });
     yield { type: 'finish', result };
   } catch (thrown) {
     const error = committedError(thrown, options, text, model);
     settled = true;
-    options.onSettled({ error, text, usage });
+    await options.onSettled({ error, text, usage });
     throw error;
   } finally {
     watchdog.stop();
     if (!settled) {
       // The caller stopped iterating early.
-      options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text, usage });
+      await options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text, usage });
     }
     if (!scope.signal.aborted) scope.controller.abort(new KeelError('aborted', 'Stream closed'));
     scope.release();

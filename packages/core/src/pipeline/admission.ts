@@ -1,0 +1,228 @@
+import { settleAmounts, type BudgetPlan } from '../budgets/plan.js';
+import type { BudgetRefusal, BudgetStore, ReserveGranted, ReserveLine } from '../budgets/store.js';
+import type { ModelRef, ResolvedFeature } from '../config/schema.js';
+import type { ValidatedRequest } from '../config/request.js';
+import { KeelError } from '../errors/keel-error.js';
+import { costUsd } from '../pricing/cost.js';
+import type { PriceCatalog } from '../pricing/table.js';
+import type { Usage } from '../provider/messages.js';
+import type { RateLimitStore } from '../rate-limits/store.js';
+import { tokenRefund } from '../rate-limits/plan.js';
+import type { TokenCounter } from '../tokens/counter.js';
+import type { Clock } from '../util/clock.js';
+
+export interface AdmissionDeps {
+  readonly budgets: BudgetStore;
+  readonly rateLimits: RateLimitStore;
+  readonly prices: PriceCatalog;
+  readonly counter: TokenCounter;
+  readonly clock: Clock;
+}
+
+/** The tightest budget line after a call, for telemetry and results. */
+export interface BudgetRemaining {
+  readonly scope: string;
+  readonly remaining: number;
+  readonly unit: 'tokens' | 'usd';
+}
+
+/** A call's budget hold on one candidate: reserved before, settled exactly once after. */
+export interface BudgetHold {
+  /** The model to call: the candidate, or the cheaper one the budget degraded to. */
+  readonly candidate: ModelRef;
+  /** Output tokens to ask for: the request's, or fewer when the budget clamped it. */
+  readonly maxTokens: number | undefined;
+  /** Streams: records output as it arrives; false once the budget has no room for more. */
+  charge(outputTokens: number): Promise<boolean>;
+  /**
+   * Settles with the usage the provider reported, or — when it reported none (failure, abort)
+   * — releases the hold, keeping only output already charged. Runs once; later calls no-op.
+   */
+  finish(usage: Usage | undefined): Promise<BudgetRemaining | undefined>;
+}
+
+/** A call's rate-limit admission; `refund` gives back the tokens it did not use. */
+export interface RateTicket {
+  refund(usedTokens: number): Promise<void>;
+}
+
+/** How long a hold outlives its call's deadline before it expires on its own (a vanished caller). */
+const HOLD_GRACE_MS = 60_000;
+
+/**
+ * Budgets and rate limits, the admission step before a candidate is called. Reservation is
+ * one atomic store operation; the cheap byte-count upper bound is used for the input, and the
+ * exact (tiktoken) count only when the bound would be refused — so only calls near a limit pay
+ * for tokenizing.
+ */
+export function createAdmission(deps: AdmissionDeps) {
+  const { budgets, rateLimits, prices, counter, clock } = deps;
+
+  function price(ref: ModelRef) {
+    return prices.priceOf(ref.provider, ref.model);
+  }
+
+  /** Cost of a finished call on the model that answered; undefined when it is unpriced. */
+  function cost(ref: ModelRef, usage: Usage | undefined): number | undefined {
+    const modelPrice = usage ? price(ref) : undefined;
+    return modelPrice && usage ? costUsd(modelPrice, usage) : undefined;
+  }
+
+  async function takeRateLimits(
+    feature: ResolvedFeature,
+    request: ValidatedRequest,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RateTicket | undefined> {
+    if (!feature.rateLimits) return undefined;
+    const tokens = counter.upperBound(request.messages) + (request.maxTokens ?? feature.maxTokens ?? 0);
+    const lines = feature.rateLimits.lines({ user: request.user, tenant: request.tenant }, tokens);
+    if (lines.length === 0) return undefined;
+    for (;;) {
+      const taken = await rateLimits.take({ lines, now: clock.now() });
+      if (taken.ok) {
+        return { refund: (used) => rateLimits.refund({ lines: tokenRefund(lines, used), now: clock.now() }) };
+      }
+      const wait = taken.retryAfterMs;
+      // Wait for room only when it comes before the deadline; otherwise say when it will.
+      if (wait === undefined || clock.now() + wait >= deadline) {
+        throw new KeelError(
+          'rate_limited',
+          wait === undefined
+            ? `Feature "${feature.name}" rate limit can never admit this call (it asks for more than the limit)`
+            : `Feature "${feature.name}" rate limit has no room before the deadline; retry in ${Math.ceil(wait)} ms`,
+          { retryable: false, retryAfterMs: wait === undefined ? undefined : Math.ceil(wait) },
+        );
+      }
+      await clock.sleep(Math.ceil(wait), signal);
+    }
+  }
+
+  async function reserve(
+    feature: ResolvedFeature,
+    request: ValidatedRequest,
+    candidate: ModelRef,
+    reservationId: string,
+    deadline: number,
+  ): Promise<BudgetHold | undefined> {
+    const budget = feature.budget;
+    if (!budget) return undefined;
+    const maxOutputTokens = request.maxTokens ?? feature.maxTokens!;
+    const ttlMs = Math.max(0, deadline - clock.now()) + HOLD_GRACE_MS;
+    let tries = 0;
+
+    const attempt = async (ref: ModelRef, inputTokens: number) => {
+      const modelPrice = price(ref);
+      if (budget.needsPrice && !modelPrice) {
+        throw new KeelError('bad_request', `No price for ${ref.provider}/${ref.model}, which feature "${feature.name}"'s money budget needs`, {
+          issues: [`model: ${ref.provider}/${ref.model} is unpriced; add it to createKeel({ pricing })`],
+        });
+      }
+      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, price: modelPrice });
+      if (!plan.ok) return { plan, result: undefined };
+      const result = await budgets.reserve({
+        id: `${reservationId}:${tries++}`,
+        lines: plan.lines,
+        minOutputTokens: plan.minOutputTokens,
+        maxOutputTokens: plan.maxOutputTokens,
+        ttlMs,
+        now: clock.now(),
+      });
+      return { plan, result };
+    };
+
+    const tryModel = async (ref: ModelRef) => {
+      const bound = counter.upperBound(request.messages);
+      let outcome = await attempt(ref, bound);
+      if (!outcome.result?.ok && counter.hasExact(ref.model)) {
+        // The cheap bound did not fit; the exact count might.
+        const exact = counter.exact(ref.model, request.messages);
+        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact);
+      }
+      return outcome;
+    };
+
+    let target = candidate;
+    let outcome = await tryModel(target);
+    const onExceeded = budget.onExceeded;
+    if (!outcome.result?.ok && typeof onExceeded === 'object' && 'degrade' in onExceeded) {
+      target = { provider: onExceeded.degrade.provider ?? candidate.provider, model: onExceeded.degrade.model };
+      outcome = await tryModel(target);
+    }
+    const { plan, result } = outcome;
+    if (!plan.ok) {
+      throw new KeelError(
+        'budget_exceeded',
+        `Call exceeds feature "${feature.name}"'s per-request cap (${plan.limit} ${plan.unit}; needs ${round(plan.needed)})`,
+        { budget: { scope: 'request', limit: plan.limit, remaining: plan.limit, unit: plan.unit } },
+      );
+    }
+    if (!result?.ok) throw refusalError(feature.name, result!);
+    return holdFor(target, plan.lines, result);
+  }
+
+  function refusalError(feature: string, refusal: BudgetRefusal): KeelError {
+    const now = clock.now();
+    const resets = refusal.resetAt === undefined ? '' : `; room frees up at ${new Date(refusal.resetAt).toISOString()}`;
+    return new KeelError(
+      'budget_exceeded',
+      `Budget exceeded for feature "${feature}" (${refusal.scope}, ${refusal.unit}): ${round(refusal.remaining)} of ${refusal.limit} left, ` +
+        `this call needs ${round(refusal.needed)}${resets}`,
+      {
+        retryAfterMs: refusal.resetAt === undefined ? undefined : Math.max(0, refusal.resetAt - now),
+        budget: { scope: refusal.scope, limit: refusal.limit, remaining: refusal.remaining, unit: refusal.unit, resetAt: refusal.resetAt },
+      },
+    );
+  }
+
+  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted): BudgetHold {
+    let done = false;
+    return {
+      candidate,
+      maxTokens: granted.outputTokens,
+      async charge(outputTokens) {
+        if (done) return true;
+        const charged = await budgets.charge(granted.id, outputTokens, clock.now());
+        return charged.ok;
+      },
+      async finish(usage) {
+        if (done) return undefined;
+        done = true;
+        const modelPrice = price(candidate);
+        let amounts: number[] | undefined;
+        try {
+          amounts = usage ? settleAmounts(lines, usage, modelPrice) : undefined;
+        } catch {
+          amounts = undefined; // unpriced: keep what charge recorded rather than guess a cost
+        }
+        if (amounts) await budgets.settle(granted.id, amounts, clock.now());
+        else await budgets.release(granted.id, clock.now());
+        return tightest(lines, granted, amounts);
+      },
+    };
+  }
+
+  return { takeRateLimits, reserve, cost };
+}
+
+export type Admission = ReturnType<typeof createAdmission>;
+
+/** Room left on the tightest line once the hold is replaced by what was really spent. */
+function tightest(lines: readonly ReserveLine[], granted: ReserveGranted, amounts: readonly number[] | undefined): BudgetRemaining | undefined {
+  let best: BudgetRemaining | undefined;
+  let bestShare = Infinity;
+  lines.forEach((line, i) => {
+    const hold = line.base + line.perOutputToken * granted.outputTokens;
+    const after = (granted.remaining[i]?.remaining ?? 0) + hold - (amounts?.[i] ?? hold);
+    const share = after / line.limit;
+    if (share < bestShare) {
+      bestShare = share;
+      best = { scope: line.scope, remaining: Math.max(0, after), unit: line.unit };
+    }
+  });
+  return best;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
