@@ -23,3 +23,7 @@ export type { Attempt, AttemptContext, CallState, Policy } from './pipeline/cont
 export { systemClock } from './util/clock.js';
 export type { Clock, Timer } from './util/clock.js';
 export * from './telemetry/index.js';
+export * from './tokens/index.js';
+export * from './pricing/index.js';
+export * from './budgets/index.js';
+export * from './rate-limits/index.js';

@@ -122,3 +122,27 @@ describe('createKeel end to end', () => {
     for (const span of t.spans()) expect(spanText(span)).not.toContain(CANARY);
   });
 });
+
+describe('createKeel with a budget, end to end', () => {
+  it('puts the cost and the budget left on the call span', async () => {
+    const t = setup();
+    const keel = createKeel({
+      providers: [flakyProvider()],
+      features: {
+        summarize: {
+          models: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+          maxTokens: 64,
+          retry: { baseDelayMs: 0 },
+          budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 10_000, window: 'day' }] },
+        },
+      },
+      telemetry: t.telemetry,
+    });
+    const result = await keel.chat({ feature: 'summarize', messages: [{ role: 'user', content: 'hi' }] });
+    keel.close();
+    const call = t.span('chat gpt-4o-mini');
+    expect(result.costUsd).toBeGreaterThan(0);
+    expect(call.attributes['keel.cost_usd']).toBeCloseTo(result.costUsd!, 15);
+    expect(call.attributes).toMatchObject({ 'keel.budget.remaining': 10_000 - 9, 'keel.budget.scope': 'feature', 'keel.attempts': 2 });
+  });
+});

@@ -1,0 +1,232 @@
+/** Budgets and rate limits through the whole pipeline (the stores themselves: test/budgets/). */
+import { createFakeClock, createScriptedProvider } from '@keel/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  createInMemoryBudgetStore,
+  createKeel,
+  KeelError,
+  type FeatureConfig,
+  type KeelEvent,
+  type ModelPrice,
+  type Provider,
+} from '../src/index.js';
+import { failure, user } from './helpers.js';
+
+const day = Date.parse('2026-03-10T12:00:00Z');
+const usage = { inputTokens: 10, outputTokens: 5 };
+
+function setup(feature: Partial<FeatureConfig>, providers: Provider[] = [createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage }) })]) {
+  const clock = createFakeClock({ start: day });
+  const store = createInMemoryBudgetStore({ clock });
+  const events: KeelEvent[] = [];
+  const keel = createKeel({
+    providers,
+    features: { f: { models: [{ provider: providers[0]!.id, model: 'gpt-4o-mini' }], maxTokens: 5, ...feature } },
+    budgetStore: store,
+    clock,
+    onEvent: (e) => events.push(e),
+  });
+  return { clock, store, keel, events };
+}
+
+const tokensPerDay = (limit: number, scope: 'feature' | 'user' = 'feature') => ({ limits: [{ scope, unit: 'tokens' as const, limit, window: 'day' as const }] });
+
+describe('budgets in the pipeline', () => {
+  it('1,000 concurrent calls never spend more than the budget, and every admitted call settles once', async () => {
+    const limit = 3_000;
+    const { keel, store } = setup({ budget: tokensPerDay(limit) });
+    const results = await Promise.allSettled(Array.from({ length: 1_000 }, () => keel.chat({ feature: 'f', messages: user('hi') })));
+    const admitted = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r) => r.status === 'rejected' && KeelError.is(r.reason) && r.reason.kind === 'budget_exceeded').length;
+    expect(admitted + refused).toBe(1_000);
+    expect(admitted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+    const stats = store.stats();
+    expect(stats.settled).toBe(admitted); // exactly once each
+    expect(stats.live).toBe(0);
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit, window: 'day' }]);
+    expect(line!.committed).toBe(admitted * (usage.inputTokens + usage.outputTokens));
+    expect(line!.committed + line!.held).toBeLessThanOrEqual(limit);
+    keel.close();
+  });
+
+  it('refuses with the scope, the limit, what is left and when it resets', async () => {
+    // 'hi' reserves ~23 tokens (byte bound + maxTokens 5) and settles at 15; the exact count
+    // (~13) no longer fits the 10 left either.
+    const { keel } = setup({ budget: tokensPerDay(25, 'user') });
+    await keel.chat({ feature: 'f', user: 'alice', messages: user('hi') });
+    const error = await failure(keel.chat({ feature: 'f', user: 'alice', messages: user('hi') }));
+    expect(error.kind).toBe('budget_exceeded');
+    expect(error.budget).toMatchObject({ scope: 'user', limit: 25, unit: 'tokens', remaining: 10, resetAt: Date.parse('2026-03-11T00:00:00Z') });
+    expect(error.retryAfterMs).toBe(Date.parse('2026-03-11T00:00:00Z') - day);
+    // Another user has their own budget.
+    await expect(keel.chat({ feature: 'f', user: 'bob', messages: user('hi') })).resolves.toMatchObject({ text: 'ok' });
+    keel.close();
+  });
+
+  it('a new calendar window starts empty (fake clock past midnight UTC)', async () => {
+    const { keel, clock } = setup({ budget: tokensPerDay(25) });
+    await keel.chat({ feature: 'f', messages: user('hi') });
+    await expect(keel.chat({ feature: 'f', messages: user('hi') })).rejects.toMatchObject({ kind: 'budget_exceeded' });
+    clock.advance(12 * 3_600_000);
+    await expect(keel.chat({ feature: 'f', messages: user('hi') })).resolves.toMatchObject({ text: 'ok' });
+    keel.close();
+  });
+
+  it('releases the hold when the call fails, and when the caller aborts', async () => {
+    const provider = createScriptedProvider({ steps: [{ error: new KeelError('auth', 'no') }, { hang: true }] });
+    const { keel, store } = setup({ budget: tokensPerDay(1_000) }, [provider]);
+    await expect(keel.chat({ feature: 'f', messages: user('hi') })).rejects.toMatchObject({ kind: 'auth' });
+    const controller = new AbortController();
+    const pending = keel.chat({ feature: 'f', messages: user('hi'), signal: controller.signal });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
+    expect(store.stats()).toMatchObject({ released: 2, settled: 0, live: 0 });
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
+    expect(line).toMatchObject({ committed: 0, held: 0 });
+    keel.close();
+  });
+
+  it('a stream cut mid-way keeps only what it charged', async () => {
+    const provider = createScriptedProvider({ steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
+    const { keel, store } = setup({ budget: tokensPerDay(1_000) }, [provider]);
+    await expect(keel.stream({ feature: 'f', messages: user('hi') }).text()).rejects.toMatchObject({ kind: 'connection', partialText: 'one two ' });
+    expect(store.stats()).toMatchObject({ released: 1, live: 0 });
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
+    expect(line!.held).toBe(0);
+    expect(line!.committed).toBeGreaterThan(0); // input + the two charged parts
+    expect(line!.committed).toBeLessThan(1_000);
+    keel.close();
+  });
+
+  it('clamp: shrinks maxTokens to what is left, above the floor', async () => {
+    const provider = createScriptedProvider({ steps: () => ({ text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } }) });
+    const { keel } = setup({ maxTokens: 1_000, budget: { ...tokensPerDay(400), onExceeded: { clamp: { minOutputTokens: 50 } } } }, [provider]);
+    await keel.chat({ feature: 'f', messages: user('hi') });
+    const sent = provider.calls[0]!.request.maxTokens!;
+    expect(sent).toBeLessThan(400);
+    expect(sent).toBeGreaterThanOrEqual(50);
+    keel.close();
+  });
+
+  it('degrade: switches to the cheaper model when the primary does not fit, and charges what answered', async () => {
+    const provider = createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage: { inputTokens: 100, outputTokens: 100 } }) });
+    const clock = createFakeClock({ start: day });
+    const keel = createKeel({
+      providers: [provider],
+      clock,
+      features: {
+        f: {
+          models: [{ provider: 'openai', model: 'gpt-4o' }],
+          maxTokens: 100,
+          budget: { limits: [{ scope: 'feature', unit: 'usd', limit: 0.0005, window: 'day' }], onExceeded: { degrade: { model: 'gpt-4o-mini' } } },
+        },
+      },
+    });
+    const result = await keel.chat({ feature: 'f', messages: user('hi') });
+    expect(result.model).toBe('gpt-4o-mini');
+    expect(provider.calls[0]!.request.model).toBe('gpt-4o-mini');
+    const price: ModelPrice = { input: 0.15, output: 0.6 };
+    expect(result.costUsd).toBeCloseTo((100 * price.input + 100 * price.output) / 1e6, 12);
+    keel.close();
+  });
+
+  it('cost is attributed to the model that actually answered after a fallback', async () => {
+    const a = createScriptedProvider({ id: 'openai', steps: () => ({ error: new KeelError('overloaded', 'busy') }) });
+    const b = createScriptedProvider({ id: 'anthropic', steps: () => ({ text: 'ok', usage: { inputTokens: 1_000, outputTokens: 1_000 } }) });
+    const keel = createKeel({
+      providers: [a, b],
+      pricing: { anthropic: { 'claude-test': { input: 1, output: 2 } } },
+      features: {
+        f: {
+          models: [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'anthropic', model: 'claude-test' }],
+          maxTokens: 2_000,
+          retry: { maxAttempts: 1 },
+          budget: { limits: [{ scope: 'feature', unit: 'usd', limit: 10, window: 'month' }] },
+        },
+      },
+    });
+    const result = await keel.chat({ feature: 'f', messages: user('hi') });
+    expect(result).toMatchObject({ provider: 'anthropic', model: 'claude-test' });
+    expect(result.costUsd).toBeCloseTo(0.003, 12);
+    keel.close();
+  });
+
+  it('refuse: a per-request cap is a budget_exceeded whatever is left', async () => {
+    const { keel } = setup({ maxTokens: 500, budget: { perRequest: { maxTokens: 100 } } });
+    const error = await failure(keel.chat({ feature: 'f', messages: user('hi') }));
+    expect(error).toMatchObject({ kind: 'budget_exceeded', budget: { scope: 'request', limit: 100, unit: 'tokens' } });
+    keel.close();
+  });
+
+  it('a stream whose budget runs out mid-way ends cleanly with finish reason budget_exhausted', async () => {
+    // This provider ignores max_tokens and keeps talking: Keel's meter stops it.
+    const words = Array.from({ length: 200 }, () => 'word ');
+    const provider = createScriptedProvider({ steps: [{ stream: words, usage: null }] });
+    const { keel, store } = setup({ maxTokens: 5, budget: tokensPerDay(60) }, [provider]);
+    const result = await keel.stream({ feature: 'f', messages: user('hi') }).result();
+    expect(result.finishReason).toBe('budget_exhausted');
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.text.length).toBeLessThan(words.join('').length);
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 60, window: 'day' }]);
+    expect(line!.committed + line!.held).toBeLessThanOrEqual(60);
+    keel.close();
+  });
+
+  it('announces cost and the tightest budget on call.finished', async () => {
+    const { keel, events } = setup({ budget: tokensPerDay(1_000) });
+    await keel.chat({ feature: 'f', messages: user('hi') });
+    const finished = events.find((e) => e.type === 'call.finished');
+    expect(finished).toMatchObject({ budgetRemaining: { scope: 'feature', unit: 'tokens', remaining: 1_000 - 15 } });
+    expect(finished?.type === 'call.finished' && finished.costUsd).toBeGreaterThan(0);
+    keel.close();
+  });
+});
+
+describe('rate limits in tokens and requests', () => {
+  it('waits for room within the deadline', async () => {
+    const { keel, clock } = setup({ rateLimits: [{ scope: 'user', requestsPerMinute: 2 }] });
+    for (let i = 0; i < 3; i++) await keel.chat({ feature: 'f', user: 'u', messages: user('hi') });
+    expect(clock.sleeps.length).toBe(1);
+    expect(clock.sleeps[0]).toBeGreaterThan(0);
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(30_000);
+    keel.close();
+  });
+
+  it('refuses with rate_limited and retryAfterMs when the wait would pass the deadline', async () => {
+    const { keel, clock } = setup({ rateLimits: [{ scope: 'feature', requestsPerMinute: 1 }], timeouts: { totalMs: 1_000 } });
+    await keel.chat({ feature: 'f', messages: user('hi') });
+    const error = await failure(keel.chat({ feature: 'f', messages: user('hi') }));
+    expect(error.kind).toBe('rate_limited');
+    expect(error.retryAfterMs).toBeGreaterThan(1_000);
+    expect(clock.sleeps).toEqual([]);
+    keel.close();
+  });
+});
+
+describe('budget configuration is validated at createKeel', () => {
+  const provider = createScriptedProvider({ id: 'openai' });
+  const create = (feature: Partial<FeatureConfig>) => () =>
+    createKeel({ providers: [provider], features: { f: { models: [{ provider: 'openai', model: 'gpt-4o' }], maxTokens: 10, ...feature } } });
+  const issues = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      if (KeelError.is(error)) return error.issues?.join('\n') ?? '';
+    }
+    throw new Error('expected a configuration error');
+  };
+
+  it.each([
+    ['a negative limit', { budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: -5, window: 'day' }] } }, /features\.f\.budget\.limits\.0\.limit: limit must be > 0/],
+    ['an unknown scope', { budget: { limits: [{ scope: 'planet', unit: 'tokens', limit: 5, window: 'day' }] } }, /unknown scope "planet"/],
+    ['an unknown window', { budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 5, window: 'fortnight' }] } }, /unknown window "fortnight"/],
+    ['a degrade to an unknown provider', { budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 5, window: 'day' }], onExceeded: { degrade: { model: 'x', provider: 'nope' } } } }, /degrade\.provider: unknown provider "nope"/],
+    ['a money budget on an unpriced model', { models: [{ provider: 'openai', model: 'my-finetune' }], budget: { limits: [{ scope: 'feature', unit: 'usd', limit: 5, window: 'day' }] } }, /no price for openai\/my-finetune/],
+    ['a budget without maxTokens', { maxTokens: undefined, budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 5, window: 'day' }] } }, /maxTokens: required when the feature has a budget/],
+  ] as const)('rejects %s', (_name, feature, pattern) => {
+    expect(issues(create(feature as Partial<FeatureConfig>))).toMatch(pattern);
+  });
+});
