@@ -227,6 +227,6 @@ describe('budget configuration is validated at createKeel', () => {
     ['a money budget on an unpriced model', { models: [{ provider: 'openai', model: 'my-finetune' }], budget: { limits: [{ scope: 'feature', unit: 'usd', limit: 5, window: 'day' }] } }, /no price for openai\/my-finetune/],
     ['a budget without maxTokens', { maxTokens: undefined, budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 5, window: 'day' }] } }, /maxTokens: required when the feature has a budget/],
   ] as const)('rejects %s', (_name, feature, pattern) => {
-    expect(issues(create(feature as Partial<FeatureConfig>))).toMatch(pattern);
+    expect(issues(create(feature as unknown as Partial<FeatureConfig>))).toMatch(pattern);
   });
 });
