@@ -27,3 +27,4 @@ export * from './tokens/index.js';
 export * from './pricing/index.js';
 export * from './budgets/index.js';
 export * from './rate-limits/index.js';
+export * from './drop-in/index.js';

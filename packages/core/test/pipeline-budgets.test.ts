@@ -230,3 +230,21 @@ describe('budget configuration is validated at createKeel', () => {
     expect(issues(create(feature as unknown as Partial<FeatureConfig>))).toMatch(pattern);
   });
 });
+
+describe('a feature whose model comes from each call (drop-in wrappers)', () => {
+  it('accepts a money budget at createKeel and prices the model each call names', async () => {
+    const { buildWrapKeel } = await import('../src/index.js');
+    const provider = createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage: { inputTokens: 1_000, outputTokens: 1_000 } }) });
+    const keel = buildWrapKeel(provider, {
+      feature: 'f',
+      features: { f: { maxTokens: 1_000, budget: { limits: [{ scope: 'feature', unit: 'usd', limit: 1, window: 'day' }] } } },
+    });
+    const result = await keel.chat({ feature: 'f', model: 'gpt-4o-mini', messages: user('hi') });
+    expect(result.costUsd).toBeCloseTo((1_000 * 0.15 + 1_000 * 0.6) / 1e6, 12);
+    await expect(keel.chat({ feature: 'f', model: 'my-unpriced-finetune', messages: user('hi') })).rejects.toMatchObject({
+      kind: 'bad_request',
+      message: expect.stringMatching(/No price for openai\/my-unpriced-finetune/),
+    });
+    keel.close();
+  });
+});

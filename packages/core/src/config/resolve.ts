@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { KeelError } from '../errors/keel-error.js';
 import { compileFeatureBudget } from '../budgets/plan.js';
+import { MODEL_FROM_CALL } from '../drop-in/model-from-call.js';
 import { unpricedIssues } from '../pricing/assert-priced.js';
 import type { PriceCatalog } from '../pricing/table.js';
 import type { Provider } from '../provider/provider.js';
@@ -42,7 +43,8 @@ function budgetIssues(name: string, feature: ParsedFeature, providers: ReadonlyM
     uses.push({ path: `${at}.budget.onExceeded.degrade`, ...target });
   }
   const needsPrice = budget.limits.some((limit) => limit.unit === 'usd') || budget.perRequest?.maxUsd !== undefined;
-  if (needsPrice) issues.push(...unpricedIssues(prices, uses));
+  // A model that comes from each call is priced when the call names it (pipeline/admission.ts).
+  if (needsPrice) issues.push(...unpricedIssues(prices, uses.filter((use) => use.model !== MODEL_FROM_CALL)));
   return issues;
 }
 

@@ -89,7 +89,8 @@ export class KeelError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.attempts = options.attempts ?? [];
     this.cause = options.cause === undefined ? undefined : sanitizeCause(options.cause, secrets);
-    this.issues = options.issues;
+    // Issues can quote what the caller sent (a feature name, a key name): scrub them like the message.
+    this.issues = options.issues?.map((issue) => redact(issue, secrets));
     this.partialText = options.partialText;
     this.budget = options.budget;
     Object.defineProperty(this, BRAND, { value: true });

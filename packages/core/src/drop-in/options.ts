@@ -1,0 +1,83 @@
+import type { ChatRequest } from '../config/request.js';
+import type { DefaultsConfig, FeatureConfig } from '../config/schema.js';
+import { KeelError } from '../errors/keel-error.js';
+import { createKeel, type Keel, type KeelOptions } from '../pipeline/keel.js';
+import type { Provider } from '../provider/provider.js';
+import { MODEL_FROM_CALL } from './model-from-call.js';
+
+/**
+ * A feature's policies for a wrapped client: everything `createKeel` takes except `models`,
+ * because the model comes from each call's `model`.
+ */
+export type WrapFeatureConfig = Omit<FeatureConfig, 'models'> & {
+  /**
+   * Models of the same provider to fall back to, in order, when the call's own model fails with
+   * a kind another model could fix (`overloaded`, `server`, `timeout`, `circuit_open`…).
+   */
+  readonly fallbackModels?: readonly string[] | undefined;
+};
+
+/**
+ * The options shared by the drop-in wrappers (`wrapOpenAI`, `wrapAnthropic`). They live in core
+ * because every adapter's wrapper uses them, and adapters may not import each other.
+ */
+export interface WrapOptions {
+  /** The feature a call belongs to when its body names none (`keel.feature`). */
+  readonly feature: string;
+  /**
+   * Policies per feature name. The default feature needs no entry; any other feature a call
+   * names must be listed here (an unknown feature is a `bad_request`).
+   */
+  readonly features?: Readonly<Record<string, WrapFeatureConfig>> | undefined;
+  /** Defaults every feature inherits, and the breaker / retry-budget settings. */
+  readonly defaults?: DefaultsConfig | undefined;
+  /** The rest of `createKeel`'s options: `clock`, `onEvent`, `telemetry`, `dangerouslyLogPrompts`. */
+  readonly keel?: Omit<KeelOptions, 'providers' | 'features' | 'defaults'> | undefined;
+}
+
+/** Keel fields a call may add to its body under `keel`. They are removed before sending. */
+export interface KeelCallOptions {
+  /** The feature whose policies apply to this call. @default the wrapper's `feature` */
+  readonly feature?: string | undefined;
+  /** End user, for per-user budgets and limits. */
+  readonly user?: string | undefined;
+  /** Tenant, for per-tenant budgets. */
+  readonly tenant?: string | undefined;
+  /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */
+  readonly deadlineMs?: number | undefined;
+}
+
+/** The extra top-level body field a wrapped client accepts. */
+export interface WithKeel {
+  readonly keel?: KeelCallOptions | undefined;
+}
+
+/** One provider, one feature per name, each feature's primary model taken from the call. */
+export function buildWrapKeel(provider: Provider, options: WrapOptions): Keel {
+  const features: Record<string, FeatureConfig> = {};
+  for (const name of new Set([options.feature, ...Object.keys(options.features ?? {})])) {
+    const { fallbackModels = [], ...policies } = options.features?.[name] ?? {};
+    const models = [MODEL_FROM_CALL, ...fallbackModels].map((model) => ({ provider: provider.id, model }));
+    features[name] = { ...policies, models };
+  }
+  return createKeel({ ...options.keel, providers: [provider], features, defaults: options.defaults });
+}
+
+/** The Keel half of a request: feature, model, user, tenant and deadline. */
+export function callFields(
+  call: KeelCallOptions | undefined,
+  defaultFeature: string,
+  model: unknown,
+): Pick<ChatRequest, 'feature' | 'model' | 'user' | 'tenant' | 'deadlineMs'> {
+  // Without a model Keel would fall back to the placeholder above; the SDK types require one.
+  if (typeof model !== 'string' || model === '') {
+    throw new KeelError('bad_request', 'Invalid request: model: a model is required', { issues: ['model: a model is required'] });
+  }
+  return {
+    feature: call?.feature ?? defaultFeature,
+    model,
+    ...(call?.user !== undefined ? { user: call.user } : {}),
+    ...(call?.tenant !== undefined ? { tenant: call.tenant } : {}),
+    ...(call?.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import type { KeelError } from '@keel/core';
+import { createTestServer, type Fault } from '@keel/testkit';
+import { wrapOpenAI } from '../src/index.js';
+import { CANARY_KEY, failure } from './support.js';
+
+const BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say something.' }] };
+
+// Servers and proxies do echo keys back; whatever they send, no thrown error may carry it.
+const ECHO = `invalid key ${CANARY_KEY} (Bearer ${CANARY_KEY})`;
+
+const FAULTS: [string, Fault][] = [
+  ['401', { type: 'status', status: 401 }],
+  ['400 echoing the key', { type: 'status', status: 400, error: { message: ECHO } }],
+  ['500 page echoing the key', { type: 'status', status: 500, body: `<html>${ECHO}</html>` }],
+  ['error event echoing the key', { type: 'error-event', afterChunks: 2, message: ECHO }],
+  ['reset after output', { type: 'reset-after', chunks: 2 }],
+];
+
+function expectNoKey(error: KeelError): void {
+  for (const text of [error.message, JSON.stringify(error), inspect(error, { depth: 10 }), error.stack ?? '', JSON.stringify(error.cause ?? null)]) {
+    expect(text).not.toContain(CANARY_KEY);
+    expect(text).not.toContain('canary-3f9a');
+  }
+}
+
+describe('wrapOpenAI: the API key never appears in a thrown error', () => {
+  it.each(FAULTS)('%s (JSON and stream)', async (_name, fault) => {
+    await using server = await createTestServer({ script: [fault, fault] });
+    const wrapped = wrapOpenAI(new OpenAI({ apiKey: CANARY_KEY, baseURL: `${server.url}/v1` }), {
+      feature: 'support',
+      defaults: { retry: { maxAttempts: 1 } },
+    });
+    expectNoKey(await failure(() => wrapped.chat.completions.create(BODY)));
+    expectNoKey(
+      await failure(async () => {
+        for await (const _chunk of await wrapped.chat.completions.create({ ...BODY, stream: true }));
+      }),
+    );
+  });
+
+  it('a bad request rejected before sending', async () => {
+    await using server = await createTestServer();
+    const wrapped = wrapOpenAI(new OpenAI({ apiKey: CANARY_KEY, baseURL: `${server.url}/v1` }), { feature: 'support' });
+    expectNoKey(await failure(() => wrapped.chat.completions.create({ ...BODY, keel: { feature: 'nope' } })));
+    expectNoKey(await failure(() => wrapped.chat.completions.create({ ...BODY, max_tokens: -1 })));
+  });
+});
