@@ -157,6 +157,7 @@ describe('budgets in the pipeline', () => {
     const { keel } = setup({ maxTokens: 500, budget: { perRequest: { maxTokens: 100 } } });
     const error = await failure(keel.chat({ feature: 'f', messages: user('hi') }));
     expect(error).toMatchObject({ kind: 'budget_exceeded', budget: { scope: 'request', limit: 100, unit: 'tokens' } });
+    expect(error.budget!.needed).toBeGreaterThan(100);
     keel.close();
   });
 
@@ -177,10 +178,13 @@ describe('budgets in the pipeline', () => {
 
   it('announces cost and the tightest budget on call.finished', async () => {
     const { keel, events } = setup({ budget: tokensPerDay(1_000) });
-    await keel.chat({ feature: 'f', messages: user('hi') });
+    const result = await keel.chat({ feature: 'f', messages: user('hi') });
+    expect(result.budgetRemaining).toEqual({ scope: 'feature', unit: 'tokens', remaining: 1_000 - 15 });
     const finished = events.find((e) => e.type === 'call.finished');
     expect(finished).toMatchObject({ budgetRemaining: { scope: 'feature', unit: 'tokens', remaining: 1_000 - 15 } });
     expect(finished?.type === 'call.finished' && finished.costUsd).toBeGreaterThan(0);
+    const streamed = await keel.stream({ feature: 'f', messages: user('hi') }).result();
+    expect(streamed.budgetRemaining).toMatchObject({ scope: 'feature', unit: 'tokens', remaining: 1_000 - 30 });
     keel.close();
   });
 });

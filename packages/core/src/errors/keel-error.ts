@@ -37,6 +37,8 @@ export interface BudgetDetails {
   readonly limit: number;
   readonly remaining: number;
   readonly unit: 'tokens' | 'usd' | 'requests';
+  /** What the smallest acceptable call needs on this scope; above `limit`, it can never fit. */
+  readonly needed?: number | undefined;
   /** Epoch milliseconds at which room frees up, when known. */
   readonly resetAt?: number | undefined;
 }

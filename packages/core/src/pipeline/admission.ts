@@ -154,7 +154,7 @@ export function createAdmission(deps: AdmissionDeps) {
       throw new KeelError(
         'budget_exceeded',
         `Call exceeds feature "${feature.name}"'s per-request cap (${plan.limit} ${plan.unit}; needs ${round(plan.needed)})`,
-        { budget: { scope: 'request', limit: plan.limit, remaining: plan.limit, unit: plan.unit } },
+        { budget: { scope: 'request', limit: plan.limit, remaining: plan.limit, unit: plan.unit, needed: plan.needed } },
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!);
@@ -170,7 +170,7 @@ export function createAdmission(deps: AdmissionDeps) {
         `this call needs ${round(refusal.needed)}${resets}`,
       {
         retryAfterMs: refusal.resetAt === undefined ? undefined : Math.max(0, refusal.resetAt - now),
-        budget: { scope: refusal.scope, limit: refusal.limit, remaining: refusal.remaining, unit: refusal.unit, resetAt: refusal.resetAt },
+        budget: { scope: refusal.scope, limit: refusal.limit, remaining: refusal.remaining, unit: refusal.unit, needed: refusal.needed, resetAt: refusal.resetAt },
       },
     );
   }

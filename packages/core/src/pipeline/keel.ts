@@ -277,6 +277,7 @@ export function createKeel(options: KeelOptions): Keel {
         provider: target.provider,
         model,
         costUsd: admission.cost(target, response.usage),
+        budgetRemaining,
         attempts: [...call.attempts],
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
@@ -364,6 +365,7 @@ export function createKeel(options: KeelOptions): Keel {
             costUsd: result?.costUsd,
             budgetRemaining,
           });
+          return budgetRemaining;
         },
       });
     }

@@ -12,6 +12,8 @@ export interface ChatResult {
   readonly model: string;
   /** What the call cost in US dollars on the model that answered; undefined when it is unpriced. */
   readonly costUsd?: number | undefined;
+  /** The tightest budget's room left after this call, when the feature has a budget. */
+  readonly budgetRemaining?: { readonly scope: string; readonly remaining: number; readonly unit: 'tokens' | 'usd' } | undefined;
   /** Every attempt made, failed ones included, in order. */
   readonly attempts: readonly AttemptRecord[];
   /** Wall time of the whole call, waits included, in milliseconds. */

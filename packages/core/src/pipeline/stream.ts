@@ -33,7 +33,7 @@ export interface PostCommitOptions {
   readonly idleMs: number;
   readonly includeRaw: boolean;
   /** Called once with the outcome, whatever it is, before the caller sees it. */
-  readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => Promise<void>;
+  readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => Promise<ChatResult['budgetRemaining']>;
   /**
    * Charges each text delta against the call's budget; resolving false means the budget has no
    * room for more, and the stream ends cleanly with finish reason `budget_exhausted`.
@@ -116,8 +116,8 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       ttftMs: watchdog.firstTokenAt - call.startedAt,
     };
     settled = true;
-    await options.onSettled({ result, text, usage });
-    yield { type: 'finish', result };
+    const budgetRemaining = await options.onSettled({ result, text, usage });
+    yield { type: 'finish', result: budgetRemaining ? { ...result, budgetRemaining } : result };
   } catch (thrown) {
     const error = committedError(thrown, options, text, model);
     settled = true;
