@@ -25,6 +25,7 @@ export async function* stream(
 
   let upstream: Stream<RawMessageStreamEvent> | undefined;
   let finished = false;
+  let ended = false;
   let sentOutput = false;
   let text = '';
   let model = request.model;
@@ -72,12 +73,13 @@ export async function* stream(
     // The SDK ends iteration quietly when the signal aborts, so check before trusting the end.
     if (context.signal.aborted) throw mapAnthropicError(context.signal.reason, errorContext);
     if (!finished) throw incompleteStreamError(errorContext, text, sentOutput);
+    ended = true;
   } catch (error) {
     throw mapAnthropicError(error, errorContext);
   } finally {
     // Covers an early `return()` from the consumer and every throw: leaving the SDK's
-    // iterator already aborts, this makes it explicit (and a no-op once the body is done).
-    upstream?.controller.abort();
+    // iterator already aborts, this makes it explicit. A stream read to its end needs nothing.
+    if (!ended) upstream?.controller.abort();
   }
 }
 

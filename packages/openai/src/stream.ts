@@ -28,6 +28,7 @@ export async function* stream(
 
   let upstream: Stream<ChatCompletionChunk> | undefined;
   let finished = false;
+  let ended = false;
   let sentOutput = false;
   let text = '';
   try {
@@ -55,12 +56,13 @@ export async function* stream(
     // an abort that lands after the finish chunk (while waiting for usage) still wins.
     if (context.signal.aborted) throw mapOpenAIError(context.signal.reason, errorContext);
     if (!finished) throw incompleteStreamError(errorContext, text, sentOutput);
+    ended = true;
   } catch (error) {
     throw mapOpenAIError(error, errorContext);
   } finally {
     // Covers an early `return()` from the consumer and every throw: leaving the SDK's
-    // iterator already aborts, this makes it explicit (and a no-op once the body is done).
-    upstream?.controller.abort();
+    // iterator already aborts, this makes it explicit. A stream read to its end needs nothing.
+    if (!ended) upstream?.controller.abort();
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AttemptRecord } from '../errors/keel-error.js';
 import type { EventHub } from '../events/events.js';
-import type { CallContext } from '../provider/provider.js';
+import type { CallContext, Provider, ProviderRequest } from '../provider/provider.js';
 import type { Clock } from '../util/clock.js';
 
 /** State shared by every attempt of one call. */
@@ -19,6 +19,11 @@ export interface AttemptContext extends CallContext {
   readonly provider: string;
   readonly model: string;
   readonly call: CallState;
+  /**
+   * What the terminal step calls. Carried in the context, not closed over, so each feature's
+   * policy chain is composed once at `createKeel` rather than on every call.
+   */
+  readonly target: { readonly provider: Provider; readonly request: ProviderRequest };
 }
 
 /** One attempt: the innermost step is the provider call itself. */

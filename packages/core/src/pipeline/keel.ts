@@ -128,6 +128,10 @@ export function createKeel(options: KeelOptions): Keel {
     return budget;
   };
   const breakerPolicy = circuitBreakerPolicy(breakers);
+  // Call ids: unique per instance (a random prefix) without a UUID per call; budget
+  // reservations are keyed by them, so they stay unique across replicas sharing a store.
+  const instanceId = randomUUID().slice(0, 8);
+  let callCount = 0;
   // Policies are built once per feature, not per call.
   const chains = new Map<string, ReturnType<typeof buildChain>>();
   for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
@@ -135,12 +139,10 @@ export function createKeel(options: KeelOptions): Keel {
   function buildChain(feature: ResolvedFeature) {
     const retry = retryPolicy({ ...feature.retry, budgetFor });
     return {
-      chat: (provider: Provider, request: ProviderRequest) =>
-        compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) =>
-          provider.chat(request, ctx),
-        ),
-      stream: (provider: Provider, request: ProviderRequest) =>
-        compose([retry, breakerPolicy], openStreamAttempt(provider, request, feature.timeouts)),
+      chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) =>
+        ctx.target.provider.chat(ctx.target.request, ctx),
+      ),
+      stream: compose([retry, breakerPolicy], openStreamAttempt(feature.timeouts)),
     };
   }
 
@@ -154,7 +156,7 @@ export function createKeel(options: KeelOptions): Keel {
       });
     }
     const startedAt = clock.now();
-    const call: CallState = { id: randomUUID(), feature: feature.name, startedAt, clock, events, attempts: [] };
+    const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [] };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
     if (events.active) announce(call, validated, feature, stream);
     return { validated, feature, call, deadline: startedAt + totalMs, chain: chains.get(feature.name)! };
@@ -198,8 +200,9 @@ export function createKeel(options: KeelOptions): Keel {
     };
   }
 
-  function context(call: CallState, candidate: ModelRef, deadline: number, signal: AbortSignal | undefined): AttemptContext {
-    return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call };
+  function context(call: CallState, candidate: ModelRef, deadline: number, signal: AbortSignal | undefined, request: ProviderRequest): AttemptContext {
+    const target = { provider: providers.get(candidate.provider)!, request };
+    return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
   }
 
   function finishEvent(call: CallState, stream: boolean, outcome: Partial<KeelEvent & { type: 'call.finished' }>): void {
@@ -213,7 +216,7 @@ export function createKeel(options: KeelOptions): Keel {
       outcome: 'ok',
       attempts: call.attempts.length,
       latencyMs: clock.now() - call.startedAt,
-      breakerState: outcome.provider && outcome.model ? breakers.state(outcome.provider, outcome.model).state : undefined,
+      breakerState: outcome.provider && outcome.model ? breakers.stateOf(outcome.provider, outcome.model) : undefined,
       ...outcome,
     });
   }
@@ -256,9 +259,8 @@ export function createKeel(options: KeelOptions): Keel {
       const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
         const { hold, target } = await admit(feature, validated, call, candidate, deadline);
         try {
-          const provider = providers.get(target.provider)!;
-          const response = await chain.chat(provider, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold))(
-            context(call, target, deadline, validated.signal),
+          const response = await chain.chat(
+            context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold)),
           );
           return { response, target, budgetRemaining: await settle(hold, undefined, response.usage) };
         } catch (error) {
@@ -315,9 +317,7 @@ export function createKeel(options: KeelOptions): Keel {
         admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
           const { hold, target } = await admit(feature, validated, call, candidate, deadline);
           try {
-            const opened = await chain.stream(providers.get(target.provider)!, providerRequest(validated, feature, target, includeRaw, hold))(
-              context(call, target, deadline, validated.signal),
-            );
+            const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
             return { opened, hold, target };
           } catch (error) {
             await settle(hold, undefined, undefined);

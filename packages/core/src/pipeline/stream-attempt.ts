@@ -1,6 +1,6 @@
 import type { TimeoutOptions } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
-import type { Provider, ProviderRequest, ProviderStreamPart } from '../provider/provider.js';
+import type { ProviderStreamPart } from '../provider/provider.js';
 import { deadlineError, openScope, raceAbort, type AttemptScope } from '../policies/timeout.js';
 import type { Attempt } from './context.js';
 
@@ -35,12 +35,9 @@ function isCommitPart(part: ProviderStreamPart): boolean {
  * token under the time-to-first-token timeout. Anything that fails before then throws into the
  * retry loop, invisible to the caller.
  */
-export function openStreamAttempt(
-  provider: Provider,
-  request: ProviderRequest,
-  timeouts: TimeoutOptions,
-): Attempt<OpenedStream> {
+export function openStreamAttempt(timeouts: TimeoutOptions): Attempt<OpenedStream> {
   return async (context) => {
+    const { provider, request } = context.target;
     const remaining = context.deadline - context.call.clock.now();
     const byDeadline = remaining <= timeouts.firstTokenMs;
     const scope = openScope(context, Math.min(timeouts.firstTokenMs, remaining), () =>

@@ -1,11 +1,14 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { FinishReason, Usage } from '../provider/messages.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
-import { raceAbort } from '../policies/timeout.js';
+
 import type { Clock, Timer } from '../util/clock.js';
 import type { CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import type { OpenedStream } from './stream-attempt.js';
+
+/** The abort reason for a stream its caller left early; one shared instance, never thrown. */
+const STREAM_CLOSED = new KeelError('aborted', 'Stream closed');
 
 /** What a Keel stream yields. */
 export type StreamEvent =
@@ -55,11 +58,15 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
   const { opened, call, includeRaw } = options;
   const { scope, iterator } = opened;
   const watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, scope.controller, opened);
+  // One promise that rejects when the stream's signal aborts, raced against every chunk: a
+  // provider that ignores its signal still cannot hold the stream past a timeout.
+  const aborted = abortPromise(scope.signal);
   let text = '';
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
   let model = opened.model;
   let settled = false;
+  let finished = false;
   const translate = (part: ProviderStreamPart): StreamEvent | undefined => {
     switch (part.type) {
       case 'text':
@@ -85,7 +92,7 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
     let exhausted = false;
     for (const part of opened.head) if (part.type === 'text' && options.meter && !(await options.meter(part.text))) exhausted = true;
     while (!exhausted) {
-      const step = await raceAbort(iterator.next(), scope.signal);
+      const step = await Promise.race([iterator.next(), aborted]);
       if (step.done) break;
       watchdog.touch();
       const event = translate(step.value);
@@ -116,6 +123,7 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       ttftMs: watchdog.firstTokenAt - call.startedAt,
     };
     settled = true;
+    finished = true;
     const budgetRemaining = await options.onSettled({ result, text, usage });
     yield { type: 'finish', result: budgetRemaining ? { ...result, budgetRemaining } : result };
   } catch (thrown) {
@@ -129,7 +137,8 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       // The caller stopped iterating early.
       await options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text, usage });
     }
-    if (!scope.signal.aborted) scope.controller.abort(new KeelError('aborted', 'Stream closed'));
+    // A stream read to its end needs no abort; one left early must stop its upstream request.
+    if (!finished && !scope.signal.aborted) scope.controller.abort(STREAM_CLOSED);
     scope.release();
     iterator.return?.().catch(() => undefined);
   }
@@ -192,4 +201,13 @@ function startWatchdog(clock: Clock, deadline: number, idleMs: number, controlle
       timer?.clear();
     },
   };
+}
+
+function abortPromise(signal: AbortSignal): Promise<never> {
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  promise.catch(() => undefined); // observed by the race; never an unhandled rejection
+  return promise;
 }

@@ -70,6 +70,12 @@ export class BreakerRegistry {
     return [...this.#breakers.values()].map(({ provider, model, breaker }) => describe(provider, model, breaker));
   }
 
+  /** Just the state: cheap (no window statistics are totalled), for per-call events. */
+  stateOf(provider: string, model: string): BreakerState {
+    const breaker = this.#breakers.get(`${provider}\u0000${model}`)?.breaker;
+    return !breaker ? 'closed' : breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+  }
+
   state(provider: string, model: string): BreakerSnapshot {
     const entry = this.#breakers.get(`${provider}\u0000${model}`);
     return entry
