@@ -1,5 +1,15 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { KeelError, readRetryDirective, type KeelErrorKind } from '@keel/core';
+import {
+  errorDetail,
+  isAbortError,
+  KeelError,
+  oneLine,
+  readRetryDirective,
+  socketCodeSuffix,
+  socketErrorCode,
+  TRANSPORT_TIMEOUT_CODES,
+  type KeelErrorKind,
+} from '@keel/core';
 import { readRateLimitReset } from './rate-limit-reset.js';
 
 /** What the mapper needs to know about the attempt an error came from. */
@@ -93,12 +103,6 @@ const CONTEXT_LENGTH_MESSAGE = /prompt is too long|exceed(?:s)? (?:the )?context
 /** The SDK's client-side credential failures (thrown before any request is sent). */
 const CREDENTIAL_MESSAGE = /could not resolve authentication method|`apiKey` function|credentials? (?:file|provider)/i;
 
-const MAX_DETAIL = 240;
-
-const SOCKET_CODE = /^(?:UND_ERR_|ECONN|EPIPE$|ETIMEDOUT$|ENOTFOUND$|EAI_|EHOSTUNREACH$|ENETUNREACH$)/;
-
-/** undici's own header/body inactivity timers (about five minutes by default). */
-const TRANSPORT_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
  * Maps anything the `@anthropic-ai/sdk` client (or the fetch under it) throws to a
@@ -110,26 +114,26 @@ export function mapAnthropicError(error: unknown, context: ErrorContext): KeelEr
   if (KeelError.is(error)) return error;
   if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
   if (error instanceof APIConnectionTimeoutError) {
-    return create('timeout', `Anthropic request timed out: ${detail(error)}`, error, context);
+    return create('timeout', `Anthropic request timed out: ${errorDetail(error)}`, error, context);
   }
   if (error instanceof APIConnectionError) {
-    return create('connection', `Anthropic connection error${codeSuffix(error)}: ${detail(error)}`, error, context);
+    return create('connection', `Anthropic connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
   if (isApiError(error)) return fromApiError(error, context);
   if (error instanceof SyntaxError) {
-    return create('server', `Anthropic sent a malformed response: ${detail(error)}`, error, context);
+    return create('server', `Anthropic sent a malformed response: ${errorDetail(error)}`, error, context);
   }
-  const socketCode = causeCode(error);
+  const socketCode = socketErrorCode(error);
   if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
-    return create('timeout', `Anthropic response timed out in transport (${socketCode}): ${detail(error)}`, error, context);
+    return create('timeout', `Anthropic response timed out in transport (${socketCode}): ${errorDetail(error)}`, error, context);
   }
   if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
-    return create('connection', `Anthropic connection lost${codeSuffix(error)}: ${detail(error)}`, error, context);
+    return create('connection', `Anthropic connection lost${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
   if (error instanceof Error && CREDENTIAL_MESSAGE.test(error.message)) {
-    return create('auth', `Anthropic client has no usable credentials: ${detail(error)}`, error, context);
+    return create('auth', `Anthropic client has no usable credentials: ${errorDetail(error)}`, error, context);
   }
-  return create('server', `Anthropic request failed: ${detail(error)}`, error, context);
+  return create('server', `Anthropic request failed: ${errorDetail(error)}`, error, context);
 }
 
 function fromApiError(error: APIError, context: ErrorContext): KeelError {
@@ -185,7 +189,7 @@ function bodyFields(error: APIError): BodyFields {
   const type = stringField(inner, 'type') ?? stringField(error, 'type');
   const code = stringField(field(inner, 'details'), 'error_code');
   const message = stringField(inner, 'message') ?? error.message.replace(/^\d{3} /, '');
-  return { type, code, message: shorten(message) };
+  return { type, code, message: oneLine(message) };
 }
 
 function field(value: unknown, name: string): unknown {
@@ -217,35 +221,3 @@ function isApiError(error: unknown): error is APIError {
   return error instanceof APIError;
 }
 
-function detail(error: unknown): string {
-  return shorten(error instanceof Error ? error.message : String(error));
-}
-
-/** One line, bounded: a 502 can carry a whole HTML page. */
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line;
-}
-
-function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
-}
-
-/**
- * The first socket-level `code` down the cause chain. undici reports a socket closed mid-body
- * as `TypeError: terminated` with a cause coded UND_ERR_SOCKET; Node's net errors use E… codes.
- */
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && SOCKET_CODE.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function codeSuffix(error: unknown): string {
-  const code = causeCode(error);
-  return code ? ` (${code})` : '';
-}

@@ -1,5 +1,15 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { KeelError, readRetryDirective, type KeelErrorKind } from '@keel/core';
+import {
+  errorDetail,
+  isAbortError,
+  KeelError,
+  oneLine,
+  readRetryDirective,
+  socketCodeSuffix,
+  socketErrorCode,
+  TRANSPORT_TIMEOUT_CODES,
+  type KeelErrorKind,
+} from '@keel/core';
 
 /** What the mapper needs to know about the attempt an error came from. */
 export interface ErrorContext {
@@ -60,12 +70,6 @@ const BY_STATUS: ReadonlyMap<number, Rule> = new Map<number, Rule>([
 /** OpenAI-compatible servers (vLLM, older OpenAI) often send a context overflow without a code. */
 const CONTEXT_LENGTH_MESSAGE = /maximum context length|context window/i;
 
-const MAX_DETAIL = 240;
-
-const SOCKET_CODE = /^(?:UND_ERR_|ECONN|EPIPE$|ETIMEDOUT$|ENOTFOUND$|EAI_|EHOSTUNREACH$|ENETUNREACH$)/;
-
-/** undici's own header/body inactivity timers (about five minutes by default). */
-const TRANSPORT_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
  * Maps anything the `openai` SDK (or the fetch under it) throws to a {@link KeelError}. A
@@ -77,23 +81,23 @@ export function mapOpenAIError(error: unknown, context: ErrorContext): KeelError
   if (KeelError.is(error)) return error;
   if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
   if (error instanceof APIConnectionTimeoutError) {
-    return create('timeout', `OpenAI request timed out: ${detail(error)}`, error, context);
+    return create('timeout', `OpenAI request timed out: ${errorDetail(error)}`, error, context);
   }
   if (error instanceof APIConnectionError) {
-    return create('connection', `OpenAI connection error${codeSuffix(error)}: ${detail(error)}`, error, context);
+    return create('connection', `OpenAI connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
   if (isApiError(error)) return fromApiError(error, context);
   if (error instanceof SyntaxError) {
-    return create('server', `OpenAI sent a malformed response: ${detail(error)}`, error, context);
+    return create('server', `OpenAI sent a malformed response: ${errorDetail(error)}`, error, context);
   }
-  const socketCode = causeCode(error);
+  const socketCode = socketErrorCode(error);
   if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
-    return create('timeout', `OpenAI response timed out in transport (${socketCode}): ${detail(error)}`, error, context);
+    return create('timeout', `OpenAI response timed out in transport (${socketCode}): ${errorDetail(error)}`, error, context);
   }
   if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
-    return create('connection', `OpenAI connection lost${codeSuffix(error)}: ${detail(error)}`, error, context);
+    return create('connection', `OpenAI connection lost${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
-  return create('server', `OpenAI request failed: ${detail(error)}`, error, context);
+  return create('server', `OpenAI request failed: ${errorDetail(error)}`, error, context);
 }
 
 function fromApiError(error: APIError, context: ErrorContext): KeelError {
@@ -142,7 +146,7 @@ function create(kind: KeelErrorKind, message: string, cause: unknown, context: E
 function sdkMessage(error: APIError): string {
   const body: unknown = error.error;
   const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
-  return shorten(typeof message === 'string' ? message : error.message.replace(/^\d{3} /, ''));
+  return oneLine(typeof message === 'string' ? message : error.message.replace(/^\d{3} /, ''));
 }
 
 // A guard rather than a bare `instanceof`, which would narrow to APIError<any, any, any>.
@@ -150,35 +154,3 @@ function isApiError(error: unknown): error is APIError {
   return error instanceof APIError;
 }
 
-function detail(error: unknown): string {
-  return shorten(error instanceof Error ? error.message : String(error));
-}
-
-/** One line, bounded: a 502 can carry a whole HTML page. */
-function shorten(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_DETAIL ? `${line.slice(0, MAX_DETAIL)}…` : line;
-}
-
-function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
-}
-
-/**
- * The first socket-level `code` down the cause chain. undici reports a socket closed mid-body
- * as `TypeError: terminated` with a cause coded UND_ERR_SOCKET; Node's net errors use E… codes.
- */
-function causeCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && SOCKET_CODE.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function codeSuffix(error: unknown): string {
-  const code = causeCode(error);
-  return code ? ` (${code})` : '';
-}

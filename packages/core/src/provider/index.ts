@@ -1,2 +1,3 @@
 export type { ChatMessage, FinishReason, Usage } from './messages.js';
 export type { CallContext, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
+export { errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';

@@ -1,0 +1,48 @@
+/**
+ * Helpers for adapters' error mapping that do not depend on any SDK: what the fetch under an
+ * SDK throws (undici, Node's net) looks the same whichever SDK is on top.
+ */
+
+/** Longest detail an adapter puts in a KeelError message. */
+const MAX_DETAIL = 240;
+
+const SOCKET_CODE = /^(?:UND_ERR_|ECONN|EPIPE$|ETIMEDOUT$|ENOTFOUND$|EAI_|EHOSTUNREACH$|ENETUNREACH$)/;
+
+/** undici's own header/body inactivity timers (about five minutes by default). */
+export const TRANSPORT_TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** One line, bounded: a 502 can carry a whole HTML page. */
+export function oneLine(text: string, max = MAX_DETAIL): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** A thrown value's message as one bounded line. */
+export function errorDetail(error: unknown): string {
+  return oneLine(error instanceof Error ? error.message : String(error));
+}
+
+/** A DOM-style AbortError, whatever realm or library threw it. */
+export function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+/**
+ * The first socket-level `code` down the cause chain. undici reports a socket closed mid-body
+ * as `TypeError: terminated` with a cause coded UND_ERR_SOCKET; Node's net errors use E… codes.
+ */
+export function socketErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SOCKET_CODE.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** ` (CODE)` for a socket-level code down the cause chain, or nothing. */
+export function socketCodeSuffix(error: unknown): string {
+  const code = socketErrorCode(error);
+  return code ? ` (${code})` : '';
+}
