@@ -154,14 +154,14 @@ export function createAdmission(deps: AdmissionDeps) {
       throw new KeelError(
         'budget_exceeded',
         `Call exceeds feature "${feature.name}"'s per-request cap (${plan.limit} ${plan.unit}; needs ${round(plan.needed)})`,
-        { budget: { scope: 'request', limit: plan.limit, remaining: plan.limit, unit: plan.unit, needed: plan.needed } },
+        { provider: target.provider, model: target.model, budget: { scope: 'request', limit: plan.limit, remaining: plan.limit, unit: plan.unit, needed: plan.needed } },
       );
     }
-    if (!result?.ok) throw refusalError(feature.name, result!);
+    if (!result?.ok) throw refusalError(feature.name, result!, target);
     return holdFor(target, plan.lines, result);
   }
 
-  function refusalError(feature: string, refusal: BudgetRefusal): KeelError {
+  function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
     const now = clock.now();
     const resets = refusal.resetAt === undefined ? '' : `; room frees up at ${new Date(refusal.resetAt).toISOString()}`;
     return new KeelError(
@@ -169,6 +169,8 @@ export function createAdmission(deps: AdmissionDeps) {
       `Budget exceeded for feature "${feature}" (${refusal.scope}, ${refusal.unit}): ${round(refusal.remaining)} of ${refusal.limit} left, ` +
         `this call needs ${round(refusal.needed)}${resets}`,
       {
+        provider: target.provider,
+        model: target.model,
         retryAfterMs: refusal.resetAt === undefined ? undefined : Math.max(0, refusal.resetAt - now),
         budget: { scope: refusal.scope, limit: refusal.limit, remaining: refusal.remaining, unit: refusal.unit, needed: refusal.needed, resetAt: refusal.resetAt },
       },
