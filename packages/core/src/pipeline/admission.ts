@@ -209,6 +209,30 @@ export function createAdmission(deps: AdmissionDeps) {
 
 export type Admission = ReturnType<typeof createAdmission>;
 
+/**
+ * Settles a call's budget hold and rate-limit ticket, whatever its outcome. Never throws: a
+ * store failure must not turn a served answer into an error — a hold expires by itself and a
+ * rate-limit bucket refills by itself.
+ */
+export async function settleCall(
+  hold: BudgetHold | undefined,
+  ticket: RateTicket | undefined,
+  usage: Usage | undefined,
+): Promise<BudgetRemaining | undefined> {
+  let remaining: BudgetRemaining | undefined;
+  try {
+    remaining = await hold?.finish(usage);
+  } catch {
+    // see above
+  }
+  try {
+    await ticket?.refund(usage ? usage.inputTokens + usage.outputTokens : 0);
+  } catch {
+    // see above
+  }
+  return remaining;
+}
+
 /** Room left on the tightest line once the hold is replaced by what was really spent. */
 function tightest(lines: readonly ReserveLine[], granted: ReserveGranted, amounts: readonly number[] | undefined): BudgetRemaining | undefined {
   let best: BudgetRemaining | undefined;

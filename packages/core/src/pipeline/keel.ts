@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { resolveConfig } from '../config/resolve.js';
 import { validateRequest, type ChatRequest, type ValidatedRequest } from '../config/request.js';
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
-import { EventHub, type KeelEvent, type KeelEventListener } from '../events/events.js';
-import type { Usage } from '../provider/messages.js';
+import { EventHub, type KeelEventListener } from '../events/events.js';
 import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
@@ -19,7 +18,8 @@ import { createInMemoryRateLimitStore } from '../rate-limits/memory-store.js';
 import type { RateLimitStore } from '../rate-limits/store.js';
 import { createTokenCounter } from '../tokens/counter.js';
 import { estimateTextTokens } from '../tokens/estimate.js';
-import { createAdmission, type BudgetHold, type BudgetRemaining, type RateTicket } from './admission.js';
+import { createAdmission, settleCall, type BudgetHold, type RateTicket } from './admission.js';
+import { announceCall, announceFinish } from './call-events.js';
 import { candidatesFor, withFallback } from './candidates.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
@@ -158,29 +158,8 @@ export function createKeel(options: KeelOptions): Keel {
     const startedAt = clock.now();
     const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [] };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
-    if (events.active) announce(call, validated, feature, stream);
+    if (events.active) announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
     return { validated, feature, call, deadline: startedAt + totalMs, chain: chains.get(feature.name)! };
-  }
-
-  function announce(call: CallState, validated: ValidatedRequest, feature: ResolvedFeature, stream: boolean): void {
-    const primary = candidatesFor(feature, validated.model)[0]!;
-    const hash = createHash('sha256');
-    for (const message of validated.messages) hash.update(message.role).update('\u0000').update(message.content).update('\u0000');
-    events.emit({
-      type: 'call.started',
-      callId: call.id,
-      feature: call.feature,
-      at: call.startedAt,
-      stream,
-      provider: primary.provider,
-      model: primary.model,
-      maxTokens: validated.maxTokens ?? feature.maxTokens,
-      temperature: validated.temperature ?? feature.temperature,
-      user: validated.user,
-      tenant: validated.tenant,
-      promptHash: hash.digest('hex'),
-      prompt: options.dangerouslyLogPrompts ? validated.messages.map(({ role, content }) => ({ role, content })) : undefined,
-    });
   }
 
   function providerRequest(
@@ -205,22 +184,6 @@ export function createKeel(options: KeelOptions): Keel {
     return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
   }
 
-  function finishEvent(call: CallState, stream: boolean, outcome: Partial<KeelEvent & { type: 'call.finished' }>): void {
-    if (!events.active) return;
-    events.emit({
-      type: 'call.finished',
-      callId: call.id,
-      feature: call.feature,
-      at: clock.now(),
-      stream,
-      outcome: 'ok',
-      attempts: call.attempts.length,
-      latencyMs: clock.now() - call.startedAt,
-      breakerState: outcome.provider && outcome.model ? breakers.stateOf(outcome.provider, outcome.model) : undefined,
-      ...outcome,
-    });
-  }
-
   /** A caller's abort always surfaces as `aborted`, whatever the attempt was doing then. */
   function callerAborted(error: unknown, signal: AbortSignal | undefined, call: CallState): KeelError | undefined {
     if (!signal?.aborted) return undefined;
@@ -235,22 +198,6 @@ export function createKeel(options: KeelOptions): Keel {
     return { hold, target: hold?.candidate ?? candidate };
   }
 
-  /** Settles budget and rate limit after a call, whatever its outcome; never throws. */
-  async function settle(hold: BudgetHold | undefined, ticket: RateTicket | undefined, usage: Usage | undefined): Promise<BudgetRemaining | undefined> {
-    let remaining: BudgetRemaining | undefined;
-    try {
-      remaining = await hold?.finish(usage);
-    } catch {
-      // A store failure must not turn a served answer into an error; the hold expires by itself.
-    }
-    try {
-      await ticket?.refund(usage ? usage.inputTokens + usage.outputTokens : 0);
-    } catch {
-      // Same: the rate-limit bucket refills by itself.
-    }
-    return remaining;
-  }
-
   async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
     const { validated, feature, call, deadline, chain } = begin(request, false);
     let ticket: RateTicket | undefined;
@@ -262,14 +209,14 @@ export function createKeel(options: KeelOptions): Keel {
           const response = await chain.chat(
             context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold)),
           );
-          return { response, target, budgetRemaining: await settle(hold, undefined, response.usage) };
+          return { response, target, budgetRemaining: await settleCall(hold, undefined, response.usage) };
         } catch (error) {
-          await settle(hold, undefined, undefined);
+          await settleCall(hold, undefined, undefined);
           throw error;
         }
       });
       const { response, target, budgetRemaining } = answered;
-      void settle(undefined, ticket, response.usage);
+      void settleCall(undefined, ticket, response.usage);
       const model = response.model || target.model;
       const chatResult: ChatResult = {
         text: response.text,
@@ -284,7 +231,7 @@ export function createKeel(options: KeelOptions): Keel {
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
       };
-      finishEvent(call, false, {
+      announceFinish(events, breakers, call, false, {
         provider: chatResult.provider,
         model: chatResult.model,
         // What the provider reported, not the zero-filled result: telemetry must not record 0s.
@@ -295,9 +242,9 @@ export function createKeel(options: KeelOptions): Keel {
       });
       return chatResult;
     } catch (thrown) {
-      void settle(undefined, ticket, undefined);
+      void settleCall(undefined, ticket, undefined);
       const error = callerAborted(thrown, validated.signal, call) ?? (KeelError.is(thrown) ? withAttempts(thrown, call) : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false }));
-      finishEvent(call, false, { outcome: error.kind, provider: error.provider, model: error.model });
+      announceFinish(events, breakers, call, false, { outcome: error.kind, provider: error.provider, model: error.model });
       throw error;
     }
   }
@@ -320,14 +267,14 @@ export function createKeel(options: KeelOptions): Keel {
             const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
             return { opened, hold, target };
           } catch (error) {
-            await settle(hold, undefined, undefined);
+            await settleCall(hold, undefined, undefined);
             throw error;
           }
         });
       } catch (thrown) {
-        void settle(undefined, ticket, undefined);
+        void settleCall(undefined, ticket, undefined);
         const error = callerAborted(thrown, validated.signal, call) ?? withAttempts(thrown as KeelError, call);
-        finishEvent(call, true, { outcome: error.kind, provider: error.provider, model: error.model });
+        announceFinish(events, breakers, call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
       }
       const { opened, hold, target } = admitted;
@@ -354,8 +301,8 @@ export function createKeel(options: KeelOptions): Keel {
         meter: hold ? (text) => hold.charge(estimateTextTokens(text)) : undefined,
         costOf: (usage) => admission.cost(target, usage),
         onSettled: async ({ result, error, usage }) => {
-          const budgetRemaining = await settle(hold, ticket, usage);
-          finishEvent(call, true, {
+          const budgetRemaining = await settleCall(hold, ticket, usage);
+          announceFinish(events, breakers, call, true, {
             outcome: error ? error.kind : 'ok',
             provider: opened.provider,
             model: result?.model ?? opened.model,
