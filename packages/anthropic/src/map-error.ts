@@ -6,23 +6,14 @@ import {
   oneLine,
   readRetryDirective,
   socketCodeSuffix,
-  socketErrorCode,
-  TRANSPORT_TIMEOUT_CODES,
+  transportFailure,
+  type AdapterErrorContext,
   type KeelErrorKind,
 } from '@keel/core';
 import { readRateLimitReset } from './rate-limit-reset.js';
 
 /** What the mapper needs to know about the attempt an error came from. */
-export interface ErrorContext {
-  /** The provider id (`anthropic` unless configured otherwise). */
-  readonly provider: string;
-  /** The model that was asked for. */
-  readonly model: string;
-  /** The attempt's signal: once it has aborted, its reason decides the error. */
-  readonly signal?: AbortSignal | undefined;
-  /** Exact values to scrub from messages (the client's API key and auth token). */
-  readonly secrets?: readonly string[] | undefined;
-}
+export type ErrorContext = AdapterErrorContext;
 
 interface Rule {
   readonly kind: KeelErrorKind;
@@ -120,16 +111,8 @@ export function mapAnthropicError(error: unknown, context: ErrorContext): KeelEr
     return create('connection', `Anthropic connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
   if (isApiError(error)) return fromApiError(error, context);
-  if (error instanceof SyntaxError) {
-    return create('server', `Anthropic sent a malformed response: ${errorDetail(error)}`, error, context);
-  }
-  const socketCode = socketErrorCode(error);
-  if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
-    return create('timeout', `Anthropic response timed out in transport (${socketCode}): ${errorDetail(error)}`, error, context);
-  }
-  if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
-    return create('connection', `Anthropic connection lost${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
-  }
+  const transport = transportFailure(error, 'Anthropic');
+  if (transport) return create(transport.kind, transport.message, error, context);
   if (error instanceof Error && CREDENTIAL_MESSAGE.test(error.message)) {
     return create('auth', `Anthropic client has no usable credentials: ${errorDetail(error)}`, error, context);
   }

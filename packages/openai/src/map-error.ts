@@ -6,22 +6,13 @@ import {
   oneLine,
   readRetryDirective,
   socketCodeSuffix,
-  socketErrorCode,
-  TRANSPORT_TIMEOUT_CODES,
+  transportFailure,
+  type AdapterErrorContext,
   type KeelErrorKind,
 } from '@keel/core';
 
 /** What the mapper needs to know about the attempt an error came from. */
-export interface ErrorContext {
-  /** The provider id (`openai` unless configured otherwise). */
-  readonly provider: string;
-  /** The model that was asked for. */
-  readonly model: string;
-  /** The attempt's signal: once it has aborted, its reason decides the error. */
-  readonly signal?: AbortSignal | undefined;
-  /** Exact values to scrub from messages (the client's keys). */
-  readonly secrets?: readonly string[] | undefined;
-}
+export type ErrorContext = AdapterErrorContext;
 
 interface Rule {
   readonly kind: KeelErrorKind;
@@ -87,16 +78,8 @@ export function mapOpenAIError(error: unknown, context: ErrorContext): KeelError
     return create('connection', `OpenAI connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
   if (isApiError(error)) return fromApiError(error, context);
-  if (error instanceof SyntaxError) {
-    return create('server', `OpenAI sent a malformed response: ${errorDetail(error)}`, error, context);
-  }
-  const socketCode = socketErrorCode(error);
-  if (socketCode !== undefined && TRANSPORT_TIMEOUT_CODES.has(socketCode)) {
-    return create('timeout', `OpenAI response timed out in transport (${socketCode}): ${errorDetail(error)}`, error, context);
-  }
-  if (socketCode !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
-    return create('connection', `OpenAI connection lost${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
-  }
+  const transport = transportFailure(error, 'OpenAI');
+  if (transport) return create(transport.kind, transport.message, error, context);
   return create('server', `OpenAI request failed: ${errorDetail(error)}`, error, context);
 }
 

@@ -1,3 +1,4 @@
 export type { ChatMessage, FinishReason, Usage } from './messages.js';
 export type { CallContext, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
-export { errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
+export { errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, transportFailure, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
+export type { AdapterErrorContext, TransportFailure } from './transport-errors.js';

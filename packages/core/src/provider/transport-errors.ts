@@ -46,3 +46,39 @@ export function socketCodeSuffix(error: unknown): string {
   const code = socketErrorCode(error);
   return code ? ` (${code})` : '';
 }
+
+/** What an adapter's error mapper knows about the attempt an error came from. */
+export interface AdapterErrorContext {
+  /** The provider id. */
+  readonly provider: string;
+  /** The model that was asked for. */
+  readonly model: string;
+  /** The attempt's signal: once it has aborted, its reason decides the error. */
+  readonly signal?: AbortSignal | undefined;
+  /** Exact values to scrub from messages (the client's keys and tokens). */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+/** A failure of the transport under an SDK rather than of the API, as a kind and a message. */
+export interface TransportFailure {
+  readonly kind: 'server' | 'timeout' | 'connection';
+  readonly message: string;
+}
+
+/**
+ * Classifies what the fetch under an SDK throws once the SDK's own classes did not match: a
+ * malformed body (`SyntaxError`), undici's inactivity timers, and a socket that closed
+ * (`TypeError: terminated`, or a socket code down the cause chain). `label` names the provider
+ * in the message (`OpenAI`, `Anthropic`).
+ */
+export function transportFailure(error: unknown, label: string): TransportFailure | undefined {
+  if (error instanceof SyntaxError) return { kind: 'server', message: `${label} sent a malformed response: ${errorDetail(error)}` };
+  const code = socketErrorCode(error);
+  if (code !== undefined && TRANSPORT_TIMEOUT_CODES.has(code)) {
+    return { kind: 'timeout', message: `${label} response timed out in transport (${code}): ${errorDetail(error)}` };
+  }
+  if (code !== undefined || (error instanceof TypeError && error.message === 'terminated')) {
+    return { kind: 'connection', message: `${label} connection lost${socketCodeSuffix(error)}: ${errorDetail(error)}` };
+  }
+  return undefined;
+}
