@@ -252,3 +252,20 @@ describe('a feature whose model comes from each call (drop-in wrappers)', () => 
     keel.close();
   });
 });
+
+describe('a failing budget store', () => {
+  it('ends the call with a typed error, for chat and stream, and sends nothing', async () => {
+    const provider = createScriptedProvider({ id: 'openai' });
+    const broken = createInMemoryBudgetStore();
+    const keel = createKeel({
+      providers: [provider],
+      budgetStore: { ...broken, reserve: () => Promise.reject(new Error('store unreachable')) },
+      features: { f: { models: [{ provider: 'openai', model: 'gpt-4o-mini' }], maxTokens: 5, budget: tokensPerDay(100) } },
+    });
+    const chatError = await failure(keel.chat({ feature: 'f', messages: user('hi') }));
+    const streamError = await failure(keel.stream({ feature: 'f', messages: user('hi') }).text());
+    for (const error of [chatError, streamError]) expect(error).toMatchObject({ kind: 'server', retryable: false });
+    expect(provider.calls).toHaveLength(0);
+    keel.close();
+  });
+});

@@ -243,14 +243,22 @@ export function createKeel(options: KeelOptions): Keel {
       return chatResult;
     } catch (thrown) {
       void settleCall(undefined, ticket, undefined);
-      const error = callerAborted(thrown, validated.signal, call) ?? (KeelError.is(thrown) ? withAttempts(thrown, call) : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false }));
+      const error = callError(thrown, validated.signal, call);
       announceFinish(events, breakers, call, false, { outcome: error.kind, provider: error.provider, model: error.model });
       throw error;
     }
   }
 
-  function withAttempts(error: KeelError, call: CallState): KeelError {
-    return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
+  /**
+   * The error a failed call ends with: `aborted` when the caller aborted, else the KeelError
+   * with every attempt attached. Anything else (a failing store, a bug) becomes a
+   * non-retryable `server` error rather than escaping untyped.
+   */
+  function callError(thrown: unknown, signal: AbortSignal | undefined, call: CallState): KeelError {
+    const aborted = callerAborted(thrown, signal, call);
+    if (aborted) return aborted;
+    if (!KeelError.is(thrown)) return new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false, attempts: [...call.attempts] });
+    return thrown.attempts.length === call.attempts.length ? thrown : thrown.with({ attempts: [...call.attempts] });
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
@@ -273,7 +281,7 @@ export function createKeel(options: KeelOptions): Keel {
         });
       } catch (thrown) {
         void settleCall(undefined, ticket, undefined);
-        const error = callerAborted(thrown, validated.signal, call) ?? withAttempts(thrown as KeelError, call);
+        const error = callError(thrown, validated.signal, call);
         announceFinish(events, breakers, call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
       }
