@@ -1,6 +1,5 @@
-import { expect } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
-import { KeelError, type CallContext, type Provider, type ProviderRequest, type ProviderStreamPart } from '@keel/core';
+import type { Provider, ProviderRequest } from '@keel/core';
 import { createAnthropicProvider } from '../src/index.js';
 
 /** A recognisable fake key: it must never show up in anything Keel produces. */
@@ -23,27 +22,4 @@ export function providerFor(url: string): Provider {
   return createAnthropicProvider({ client: userClient(url) });
 }
 
-export function callContext(signal: AbortSignal = new AbortController().signal): CallContext {
-  return { signal, deadline: Date.now() + 60_000, attempt: 1 };
-}
-
-export async function collect(parts: AsyncIterable<ProviderStreamPart>): Promise<ProviderStreamPart[]> {
-  const out: ProviderStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
-}
-
-/** Runs `work`, asserts it threw a KeelError, and returns it. */
-export async function failure(work: () => Promise<unknown>): Promise<KeelError> {
-  try {
-    await work();
-  } catch (error) {
-    expect(KeelError.is(error), `expected a KeelError, got ${String(error)}`).toBe(true);
-    return error as KeelError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-export function textOf(parts: readonly ProviderStreamPart[]): string {
-  return parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
+export { callContext, collectParts as collect, keelFailure as failure, textOfParts as textOf } from '@keel/testkit';

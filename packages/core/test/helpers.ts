@@ -1,4 +1,4 @@
-import { createKeel, KeelError, type FeatureConfig, type KeelEvent, type KeelOptions, type Provider } from '../src/index.js';
+import { createKeel, type FeatureConfig, type KeelEvent, type KeelOptions, type Provider } from '../src/index.js';
 
 export const user = (content = 'hello') => [{ role: 'user' as const, content }];
 
@@ -14,13 +14,4 @@ export function keelWith(provider: Provider, feature: Partial<FeatureConfig> = {
   return { keel, events };
 }
 
-/** Awaits a call that must fail and returns its KeelError (anything else fails the test). */
-export async function failure(promise: Promise<unknown>): Promise<KeelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (KeelError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+export { keelFailure as failure } from '@keel/testkit';

@@ -22,3 +22,4 @@ export type {
   ScriptedSteps,
   ScriptedStream,
 } from './provider/scripted-provider.js';
+export { callContext, collectParts, keelFailure, textOfParts } from './provider/test-helpers.js';
