@@ -184,13 +184,6 @@ export function createKeel(options: KeelOptions): Keel {
     return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
   }
 
-  /** A caller's abort always surfaces as `aborted`, whatever the attempt was doing then. */
-  function callerAborted(error: unknown, signal: AbortSignal | undefined, call: CallState): KeelError | undefined {
-    if (!signal?.aborted) return undefined;
-    if (KeelError.is(error) && error.kind === 'aborted') return error.attempts.length ? error : error.with({ attempts: [...call.attempts] });
-    return new KeelError('aborted', 'The caller aborted the call', { attempts: [...call.attempts] });
-  }
-
   /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */
   async function admit(feature: ResolvedFeature, validated: ValidatedRequest, call: CallState, candidate: ModelRef, deadline: number) {
     // Features without a budget skip the await entirely: no extra ticks on their hot path.
@@ -250,15 +243,19 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   /**
-   * The error a failed call ends with: `aborted` when the caller aborted, else the KeelError
-   * with every attempt attached. Anything else (a failing store, a bug) becomes a
-   * non-retryable `server` error rather than escaping untyped.
+   * The error a failed call ends with, carrying every attempt: `aborted` whenever the caller
+   * aborted, whatever the attempt was doing then; otherwise the KeelError itself. Anything else
+   * (a failing store, a bug) becomes a non-retryable `server` error rather than escaping untyped.
    */
   function callError(thrown: unknown, signal: AbortSignal | undefined, call: CallState): KeelError {
-    const aborted = callerAborted(thrown, signal, call);
-    if (aborted) return aborted;
-    if (!KeelError.is(thrown)) return new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false, attempts: [...call.attempts] });
-    return thrown.attempts.length === call.attempts.length ? thrown : thrown.with({ attempts: [...call.attempts] });
+    const error = signal?.aborted
+      ? KeelError.is(thrown) && thrown.kind === 'aborted'
+        ? thrown
+        : new KeelError('aborted', 'The caller aborted the call')
+      : KeelError.is(thrown)
+        ? thrown
+        : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false });
+    return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {

@@ -70,9 +70,8 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
             },
           });
         } catch (error) {
-          const failure = toKeelError(error, context);
-          // Attach the attempt log; it is what a caller reads to see what happened.
-          throw failure.attempts.length === call.attempts.length ? failure : failure.with({ attempts: [...call.attempts] });
+          // The pipeline attaches the attempt log once, when the call ends (pipeline/keel.ts).
+          throw toKeelError(error, context);
         }
       };
     },
