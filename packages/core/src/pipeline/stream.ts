@@ -85,19 +85,22 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
     }
   };
   try {
+    let exhausted = false;
+    // Charges a text delta to the budget (when there is one); false once it has no room left.
+    const charge = async (event: StreamEvent | undefined) =>
+      event?.type !== 'text' || !options.meter || (await options.meter(event.text));
     for (const part of opened.head) {
       const event = translate(part);
       if (event) yield event;
+      if (!(await charge(event))) exhausted = true;
     }
-    let exhausted = false;
-    for (const part of opened.head) if (part.type === 'text' && options.meter && !(await options.meter(part.text))) exhausted = true;
     while (!exhausted) {
       const step = await Promise.race([iterator.next(), aborted]);
       if (step.done) break;
       watchdog.touch();
       const event = translate(step.value);
       if (event) yield event;
-      if (event?.type === 'text' && options.meter && !(await options.meter(event.text))) exhausted = true;
+      if (!(await charge(event))) exhausted = true;
     }
     if (exhausted) {
       // The budget ran out mid-stream: stop the upstream request and end cleanly, saying why.
