@@ -1,6 +1,6 @@
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
-import { KeelError, type StreamEvent } from '../src/index.js';
+import { KeelError, type StreamEvent } from '@keel/core';
 import { keelWith, user } from './helpers.js';
 
 async function collect(iterable: AsyncIterable<StreamEvent>) {

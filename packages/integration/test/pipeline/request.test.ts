@@ -1,6 +1,6 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
-import { KeelError, type ChatRequest } from '../src/index.js';
+import { KeelError, type ChatRequest } from '@keel/core';
 import { keelWith, user, failure } from './helpers.js';
 
 describe('request validation', () => {

@@ -1,6 +1,6 @@
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it, vi } from 'vitest';
-import { KeelError } from '../src/index.js';
+import { KeelError } from '@keel/core';
 import { failure, keelWith, user } from './helpers.js';
 
 const fail = (kind: ConstructorParameters<typeof KeelError>[0], options: ConstructorParameters<typeof KeelError>[2] = {}) => ({

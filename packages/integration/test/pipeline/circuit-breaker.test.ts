@@ -1,6 +1,6 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KeelError, type KeelEvent } from '../src/index.js';
+import { KeelError, type KeelEvent } from '@keel/core';
 import { failure, keelWith, user } from './helpers.js';
 
 // opossum keeps its own timers (rolling window, reset timeout), so these tests fake global time.

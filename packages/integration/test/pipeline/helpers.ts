@@ -1,4 +1,4 @@
-import { createKeel, type FeatureConfig, type KeelEvent, type KeelOptions, type Provider } from '../src/index.js';
+import { createKeel, type FeatureConfig, type KeelEvent, type KeelOptions, type Provider } from '@keel/core';
 
 export const user = (content = 'hello') => [{ role: 'user' as const, content }];
 

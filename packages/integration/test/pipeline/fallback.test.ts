@@ -1,6 +1,6 @@
 import { createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
-import { createKeel, KeelError, type KeelEvent, type Policy } from '../src/index.js';
+import { createKeel, KeelError, type KeelEvent, type Policy } from '@keel/core';
 import { user } from './helpers.js';
 
 describe('fallback across candidate models', () => {
@@ -36,7 +36,7 @@ describe('fallback across candidate models', () => {
 
 describe('policy order: retry → circuit breaker → attempt timeout → provider', () => {
   it('composes the first policy outermost', async () => {
-    const { compose } = await import('../src/index.js');
+    const { compose } = await import('@keel/core');
     const order: string[] = [];
     const policy = (name: string): Policy => ({
       name,

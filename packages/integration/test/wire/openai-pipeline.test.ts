@@ -6,9 +6,9 @@ import { inspect } from 'node:util';
 import OpenAI from 'openai';
 import { createOpenAIProvider } from '@keel/openai';
 import { createTestServer, type Fault, type TestServer } from '@keel/testkit';
-import { failure } from '../helpers.js';
+import { failure } from '../pipeline/helpers.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, KeelError, type KeelEvent, type FeatureConfig } from '../../src/index.js';
+import { createKeel, KeelError, type KeelEvent, type FeatureConfig } from '@keel/core';
 
 const CANARY_KEY = 'sk-canary-7f3a9c0d1e2b4a5968776655';
 const CANARY_PROMPT = 'CANARY-PROMPT-do-not-leak-0451';

@@ -9,7 +9,7 @@ import {
   type KeelEvent,
   type ModelPrice,
   type Provider,
-} from '../src/index.js';
+} from '@keel/core';
 import { failure, user } from './helpers.js';
 
 const day = Date.parse('2026-03-10T12:00:00Z');
@@ -237,7 +237,7 @@ describe('budget configuration is validated at createKeel', () => {
 
 describe('a feature whose model comes from each call (drop-in wrappers)', () => {
   it('accepts a money budget at createKeel and prices the model each call names', async () => {
-    const { buildWrapKeel } = await import('../src/index.js');
+    const { buildWrapKeel } = await import('@keel/core');
     const provider = createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage: { inputTokens: 1_000, outputTokens: 1_000 } }) });
     const keel = buildWrapKeel(provider, {
       feature: 'f',
