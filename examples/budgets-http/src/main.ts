@@ -36,8 +36,14 @@ const at = () => new Date(clock.now()).toISOString().slice(5, 16).replace('T', '
 const minutes = (n: number) => clock.advance(n * 60_000);
 let spentUsd = 0;
 
-/** One request to the service, printed as one line; returns the Retry-After it got, if any. */
-async function summarize(user: string, label: string, text: string, show = false): Promise<number | undefined> {
+/** Each step's claimed HTTP status; a step that answers otherwise fails the demo (exit 1). */
+const broken: string[] = [];
+
+/**
+ * One request to the service, printed as one line, checked against the status the step claims;
+ * returns the Retry-After it got, if any.
+ */
+async function summarize(user: string, label: string, text: string, expected: 200 | 413 | 429, show = false): Promise<number | undefined> {
   const hitsBefore = model.hits;
   const response = await fetch(`${service.url}/summarize`, {
     method: 'POST',
@@ -48,6 +54,10 @@ async function summarize(user: string, label: string, text: string, show = false
   const head = `[${at()}] ${user.padEnd(5)} ${label.padEnd(16)} → ${response.status}`;
   const reached = model.hits > hitsBefore ? '' : ' · the model was not called';
   const raw = await response.text();
+  if (response.status !== expected) {
+    broken.push(`${user} ${label}: expected HTTP ${expected}, got ${response.status}`);
+    console.error(`  ✗ claim broken: ${user} ${label} should answer ${expected}, got ${response.status}`);
+  }
   const showResponse = () => {
     if (!show) return;
     say(`    HTTP/1.1 ${response.status}${retryAfter ? `\n    Retry-After: ${retryAfter}` : ''}`);
@@ -82,28 +92,28 @@ say(
 say('Keel runs on a virtual clock, so the day can end on cue.\n');
 
 say('▶ alice summarizes a few documents until her daily budget runs out');
-await summarize('alice', 'incident report', INCIDENT_REPORT, true);
+await summarize('alice', 'incident report', INCIDENT_REPORT, 200, true);
 minutes(5);
-await summarize('alice', 'meeting notes', MEETING_NOTES);
+await summarize('alice', 'meeting notes', MEETING_NOTES, 200);
 minutes(5);
-await summarize('alice', 'customer email', CUSTOMER_EMAIL);
+await summarize('alice', 'customer email', CUSTOMER_EMAIL, 200);
 minutes(5);
-const aliceRetryAfter = await summarize('alice', 'incident report', INCIDENT_REPORT, true);
+const aliceRetryAfter = await summarize('alice', 'incident report', INCIDENT_REPORT, 429, true);
 
 say('\n▶ bob has a budget of his own');
 minutes(1);
-await summarize('bob', 'incident report', INCIDENT_REPORT);
+await summarize('bob', 'incident report', INCIDENT_REPORT, 200);
 
 say('\n▶ carol sends four requests within a second: the rate limit admits three');
 minutes(1);
-for (let i = 1; i <= 4; i++) await summarize('carol', `release notes #${i}`, RELEASE_NOTES);
+for (let i = 1; i <= 4; i++) await summarize('carol', `release notes #${i}`, RELEASE_NOTES, i <= 3 ? 200 : 429);
 
 say('\n▶ dave pastes a whole book: over the per-call cap, whatever his budget');
-await summarize('dave', 'a whole book', WHOLE_BOOK);
+await summarize('dave', 'a whole book', WHOLE_BOOK, 413);
 
 say(`\n▶ alice comes back once her Retry-After (${aliceRetryAfter} s) has passed: a new day, a fresh budget`);
 clock.advance((aliceRetryAfter ?? 0) * 1000);
-await summarize('alice', 'incident report', INCIDENT_REPORT);
+await summarize('alice', 'incident report', INCIDENT_REPORT, 200);
 
 say(`\nThe model server saw ${model.hits} requests; every refusal above was decided before sending anything.`);
 say(`The feature spent $${spentUsd.toFixed(6)} of its $${perFeature.limit} this month.`);
@@ -111,3 +121,7 @@ say(`The feature spent $${spentUsd.toFixed(6)} of its $${perFeature.limit} this 
 await service.close();
 await model.close();
 keel.close();
+if (broken.length > 0) {
+  console.error(`\n${broken.length} claim(s) did not hold:\n${broken.map((line) => `  - ${line}`).join('\n')}`);
+  process.exitCode = 1;
+}

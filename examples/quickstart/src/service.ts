@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeelError, type Keel } from '@keel/core';
+import { httpStatusOf } from './http-status.js';
 
 /**
  * A tiny backend service. Its handlers call a model through Keel, exactly as a real service
@@ -34,7 +35,7 @@ export async function startService(keel: Keel): Promise<{ url: string; close: ()
           res.writeHead(404).end();
         }
       } catch (error) {
-        const status = !KeelError.is(error) ? 500 : error.kind === 'bad_request' ? 400 : error.kind === 'rate_limited' ? 429 : 503;
+        const status = httpStatusOf(error);
         const body = KeelError.is(error) ? error.toJSON() : { message: 'internal error' };
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
