@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `pnpm pack:all [dir]`: builds every publishable package and writes installable tarballs
+# (keel-core-0.1.0.tgz, …) into `dir` (default: ./packs). pnpm rewrites `workspace:*` to the real
+# versions and applies each package's publishConfig, so a tarball installs outside this
+# repository exactly as the published package would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest="$(mkdir -p "${1:-packs}" && cd "${1:-packs}" && pwd)"
+for pkg in core testkit openai anthropic; do
+  (cd "packages/$pkg" && pnpm pack --pack-destination "$dest" >/dev/null)
+done
+ls "$dest"/*.tgz
