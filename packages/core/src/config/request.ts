@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/keel-error.js';
 import { formatIssues } from './resolve.js';
+import { timerMsSchema } from './schema.js';
 
 const messageSchema = z
   .object({
@@ -25,7 +26,7 @@ export const chatRequestSchema = z
     temperature: z.number().min(0).max(2).optional(),
     signal: z.instanceof(AbortSignal).optional(),
     /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */
-    deadlineMs: z.number().int().positive().optional(),
+    deadlineMs: timerMsSchema().positive().optional(),
   })
   .strict();
 

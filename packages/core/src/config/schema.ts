@@ -4,31 +4,56 @@ import { featureBudgetSchema } from '../budgets/schema.js';
 import type { CompiledRateLimits } from '../rate-limits/plan.js';
 import { featureRateLimitsSchema } from '../rate-limits/schema.js';
 
+/**
+ * The longest delay a timer can hold: Node clamps anything above 2^31−1 ms to 1 ms, so a longer
+ * timeout would fire at once instead of never. Every duration that becomes a timer or a wait is
+ * capped here and rejected at `createKeel` (and per request) rather than silently misfiring.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A whole number of milliseconds that a timer can actually wait. */
+export const timerMsSchema = () =>
+  z.number().int().max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (2^31−1, the longest delay a timer can wait)`);
+
 /** Retry policy options. All durations in milliseconds. */
 export const retryOptionsSchema = z
   .object({
     /** Attempts per candidate model, the first included. @default 3 */
     maxAttempts: z.number().int().min(1).max(20).default(3),
     /** Base of the full-jitter exponential backoff. @default 250 */
-    baseDelayMs: z.number().int().min(0).default(250),
+    baseDelayMs: timerMsSchema().min(0).default(250),
     /** Cap of one backoff wait. @default 8000 */
-    maxDelayMs: z.number().int().min(0).default(8_000),
+    maxDelayMs: timerMsSchema().min(0).default(8_000),
     /** Cap of a server-directed wait (retry-after); a longer ask fails now. @default 30000 */
-    maxServerWaitMs: z.number().int().min(0).default(30_000),
+    maxServerWaitMs: timerMsSchema().min(0).default(30_000),
   })
   .strict();
 
 /** Timeouts, in milliseconds. */
 export const timeoutOptionsSchema = z
   .object({
-    /** The whole call: every attempt and every wait. @default 60000 */
-    totalMs: z.number().int().positive().default(60_000),
+    /**
+     * The whole call: every attempt, every wait and, for streams, the time the consumer spends
+     * on each part (it is the caller's total budget). @default 60000
+     */
+    totalMs: timerMsSchema().positive().default(60_000),
     /** One non-streamed attempt. @default 30000 */
-    attemptMs: z.number().int().positive().default(30_000),
+    attemptMs: timerMsSchema().positive().default(30_000),
     /** Streams: from the start of an attempt to its first token. @default 15000 */
-    firstTokenMs: z.number().int().positive().default(15_000),
-    /** Streams: the longest silence between two parts after the first token. @default 15000 */
-    idleMs: z.number().int().positive().default(15_000),
+    firstTokenMs: timerMsSchema().positive().default(15_000),
+    /**
+     * Streams, after the first token: the longest the provider may stay silent while Keel waits
+     * for its next part. Time the consumer spends holding a part does not count. @default 15000
+     */
+    idleMs: timerMsSchema().positive().default(15_000),
+    /**
+     * No attempt (first, retry or fallback) starts with less than this left of the deadline:
+     * an LLM request rarely returns even its first byte sooner, so a shorter attempt would only
+     * be cut by the deadline and turn the previous, informative error into a bare `timeout`.
+     * Capped per call at half its deadline, so a call with a very short `deadlineMs` still gets
+     * its first attempt. @default 250
+     */
+    minAttemptMs: timerMsSchema().positive().default(250),
   })
   .strict();
 
@@ -38,11 +63,11 @@ export const breakerOptionsSchema = z
     /** Opens when failures / attempts in the window exceed this ratio. @default 0.5 */
     failureRatio: z.number().gt(0).max(1).default(0.5),
     /** Rolling window for the ratio, in milliseconds. @default 10000 */
-    windowMs: z.number().int().positive().default(10_000),
+    windowMs: timerMsSchema().positive().default(10_000),
     /** Attempts needed in the window before the ratio counts. @default 10 */
     minimumAttempts: z.number().int().min(1).default(10),
     /** How long the breaker stays open before admitting a probe, in milliseconds. @default 5000 */
-    halfOpenAfterMs: z.number().int().positive().default(5_000),
+    halfOpenAfterMs: timerMsSchema().positive().default(5_000),
   })
   .strict();
 
@@ -54,7 +79,7 @@ export const retryBudgetOptionsSchema = z
     /** Retries always allowed per window, so a quiet service can still retry. @default 10 */
     minRetries: z.number().int().min(0).default(10),
     /** Window length in milliseconds. @default 10000 */
-    windowMs: z.number().int().positive().default(10_000),
+    windowMs: timerMsSchema().positive().default(10_000),
   })
   .strict();
 

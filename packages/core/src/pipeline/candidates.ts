@@ -1,6 +1,7 @@
 import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { KeelErrorKind } from '../errors/kinds.js';
+import { isTooLateToStart } from '../policies/timeout.js';
 import type { CallState } from './context.js';
 
 /** Failures that say "this model is unavailable right now": the next candidate may answer. */
@@ -23,12 +24,14 @@ export function candidatesFor(feature: ResolvedFeature, modelOverride: string | 
 
 /**
  * Runs `attempt` for each candidate until one succeeds. It moves on only for failures that
- * another model could fix, and never past the deadline or a caller's abort.
+ * another model could fix, never past a caller's abort, and only while at least `floorMs` (the
+ * call's minimum time for an attempt) is left: otherwise the call ends with the failure it has.
  */
 export async function withFallback<T>(
   candidates: readonly ModelRef[],
   call: CallState,
   deadline: number,
+  floorMs: number,
   attempt: (candidate: ModelRef) => Promise<T>,
 ): Promise<T> {
   let lastError: KeelError | undefined;
@@ -37,9 +40,11 @@ export async function withFallback<T>(
       return await attempt(candidate);
     } catch (error) {
       if (!KeelError.is(error)) throw error;
+      // A candidate that found no time to start sent nothing: the previous failure says more.
+      if (lastError && isTooLateToStart(error)) throw lastError;
       lastError = error;
       const next = candidates[index + 1];
-      const deadlineLeft = deadline - call.clock.now() > 0;
+      const deadlineLeft = deadline - call.clock.now() >= floorMs;
       const isDeadline = error.kind === 'timeout' && !error.retryable;
       if (!next || !FALLBACK_KINDS.has(error.kind) || !deadlineLeft || isDeadline) throw error;
       call.events.emit({

@@ -8,7 +8,7 @@ import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
 import { RetryBudget } from '../policies/retry-budget.js';
-import { attemptTimeoutPolicy } from '../policies/timeout.js';
+import { attemptFloorMs, attemptTimeoutPolicy } from '../policies/timeout.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createInMemoryBudgetStore } from '../budgets/memory-store.js';
 import type { BudgetStore } from '../budgets/store.js';
@@ -137,7 +137,7 @@ export function createKeel(options: KeelOptions): Keel {
   for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
 
   function buildChain(feature: ResolvedFeature) {
-    const retry = retryPolicy({ ...feature.retry, budgetFor });
+    const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor });
     return {
       chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) =>
         ctx.target.provider.chat(ctx.target.request, ctx),
@@ -159,7 +159,10 @@ export function createKeel(options: KeelOptions): Keel {
     const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [] };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
     if (events.active) announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
-    return { validated, feature, call, deadline: startedAt + totalMs, chain: chains.get(feature.name)! };
+    const deadline = startedAt + totalMs;
+    // The least time an attempt needs left to start (`timeouts.minAttemptMs`, see attemptFloorMs).
+    const floorMs = attemptFloorMs(feature.timeouts.minAttemptMs, startedAt, deadline);
+    return { validated, feature, call, deadline, floorMs, chain: chains.get(feature.name)! };
   }
 
   function providerRequest(
@@ -192,11 +195,12 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
-    const { validated, feature, call, deadline, chain } = begin(request, false);
+    const { validated, feature, call, deadline, floorMs, chain } = begin(request, false);
     let ticket: RateTicket | undefined;
     try {
-      ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline, validated.signal) : undefined;
-      const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
+      // A rate-limit wait must leave time for the attempt it admits.
+      ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
+      const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
         const { hold, target } = await admit(feature, validated, call, candidate, deadline);
         try {
           const response = await chain.chat(
@@ -259,14 +263,14 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
-    const { validated, feature, call, deadline, chain } = begin(request, true);
+    const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
       let ticket: RateTicket | undefined;
       let admitted;
       try {
-        ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline, validated.signal) : undefined;
-        admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, async (candidate) => {
+        ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
+        admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
           const { hold, target } = await admit(feature, validated, call, candidate, deadline);
           try {
             const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));

@@ -51,8 +51,9 @@ export interface PostCommitOptions {
 /**
  * Everything after the commit point. From here a failure is visible: it ends the iteration with
  * a KeelError that carries the partial text, and a stream that stops without a finish is
- * `truncated`, never a short answer passed off as success. A stall longer than `idleMs` or the
- * call's deadline aborts the upstream request; so does a caller that stops iterating.
+ * `truncated`, never a short answer passed off as success. A provider silent for longer than
+ * `idleMs` (while Keel waits on it) or the call's deadline (consumer time included) aborts the
+ * upstream request; so does a caller that stops iterating.
  */
 export async function* readCommitted(options: PostCommitOptions): AsyncGenerator<StreamEvent, void, undefined> {
   const { opened, call, includeRaw } = options;
@@ -95,9 +96,10 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       if (!(await charge(event))) exhausted = true;
     }
     while (!exhausted) {
+      watchdog.awaitingProvider();
       const step = await Promise.race([iterator.next(), aborted]);
+      watchdog.partArrived();
       if (step.done) break;
-      watchdog.touch();
       const event = translate(step.value);
       if (event) yield event;
       if (!(await charge(event))) exhausted = true;
@@ -170,17 +172,26 @@ function committedError(thrown: unknown, options: PostCommitOptions, text: strin
 
 interface Watchdog {
   readonly firstTokenAt: number;
-  touch(): void;
+  /** Keel is about to wait on the provider's next part: provider silence counts from now. */
+  awaitingProvider(): void;
+  /** The provider answered; until the next wait, time is the consumer's (or Keel's) and not idle. */
+  partArrived(): void;
   stop(): void;
 }
 
 /**
- * One timer for both the idle timeout and the deadline. Parts only stamp a time; the timer
- * re-arms itself when it fires early, so a fast stream costs no timer work per chunk.
+ * One timer for both the idle timeout and the deadline.
+ *  - Idle is provider silence: it counts only while Keel waits on the provider's `next()`. Time
+ *    the consumer spends holding a part (and Keel's own budget metering) never counts.
+ *  - The deadline is the caller's total budget: it counts everything, the consumer included.
+ * Waits only stamp a time; the timer re-arms itself when it fires early (every `idleMs` at
+ * most while nobody waits on the provider), so a fast stream costs no timer work per part.
+ * The timer is never due later than `waitingSince + idleMs`, since it is always armed at most
+ * `idleMs` ahead and a wait starts no earlier than the moment it was armed.
  */
 function startWatchdog(clock: Clock, deadline: number, idleMs: number, controller: AbortController, opened: OpenedStream): Watchdog {
   const firstTokenAt = clock.now();
-  let lastPartAt = firstTokenAt;
+  let waitingSince: number | undefined;
   let timer: Timer | undefined;
   const arm = () => {
     const now = clock.now();
@@ -188,17 +199,20 @@ function startWatchdog(clock: Clock, deadline: number, idleMs: number, controlle
       controller.abort(new KeelError('timeout', 'Call deadline exceeded while streaming', { retryable: false, provider: opened.provider, model: opened.model }));
       return;
     }
-    if (now - lastPartAt >= idleMs) {
-      controller.abort(new KeelError('timeout', `Stream idle for ${idleMs} ms`, { provider: opened.provider, model: opened.model }));
+    if (waitingSince !== undefined && now - waitingSince >= idleMs) {
+      controller.abort(new KeelError('timeout', `Stream idle: the provider sent nothing for ${idleMs} ms`, { provider: opened.provider, model: opened.model }));
       return;
     }
-    timer = clock.setTimer(arm, Math.min(lastPartAt + idleMs, deadline) - now);
+    timer = clock.setTimer(arm, Math.min((waitingSince ?? now) + idleMs, deadline) - now);
   };
   arm();
   return {
     firstTokenAt,
-    touch() {
-      lastPartAt = clock.now();
+    awaitingProvider() {
+      waitingSince = clock.now();
+    },
+    partArrived() {
+      waitingSince = undefined;
     },
     stop() {
       timer?.clear();

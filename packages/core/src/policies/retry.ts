@@ -1,13 +1,16 @@
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 import type { RetryOptions } from '../config/schema.js';
 import type { KeelError } from '../errors/keel-error.js';
 import type { Attempt, AttemptContext, Policy } from '../pipeline/context.js';
 import type { RetryBudget } from './retry-budget.js';
+import { attemptFloorMs, timeToStart, tooLateToStartError } from './timeout.js';
 import { toKeelError } from './to-keel-error.js';
 
 export interface RetryPolicyOptions extends RetryOptions {
   /** The retry budget of the provider this attempt goes to. */
   budgetFor(provider: string): RetryBudget;
+  /** `timeouts.minAttemptMs`: no attempt starts with less than this left (see `attemptFloorMs`). */
+  minAttemptMs: number;
   /** Source of randomness for jitter; injectable for tests. @default Math.random */
   random?: () => number;
 }
@@ -19,8 +22,9 @@ export interface RetryPolicyOptions extends RetryOptions {
  *  - only retryable kinds retry (`x-should-retry` already adjusted `retryable`);
  *  - a server-directed wait (retry-after-ms / retry-after) is honoured up to `maxServerWaitMs`;
  *  - otherwise full-jitter exponential backoff: random(0, min(maxDelay, base × 2^(n−1)));
- *  - a wait that would end past the deadline is never slept: the call fails now, and a
- *    server-directed one fails as `rate_limited` carrying `retryAfterMs`;
+ *  - no attempt starts with less than `minAttemptMs` left of the deadline, so a wait that
+ *    would not leave that much is never slept: the call fails now with the last attempt's
+ *    error, and a server-directed wait fails as `rate_limited` carrying `retryAfterMs`;
  *  - a retry must fit the provider's retry budget.
  * Every attempt is recorded on the call and announced as an event.
  */
@@ -31,10 +35,23 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
     wrap<T>(next: Attempt<T>): Attempt<T> {
       return async (context) => {
         const { call } = context;
+        const floorMs = attemptFloorMs(options.minAttemptMs, call.startedAt, context.deadline);
+        // Time may have gone to admission (rate limits, a budget store): nothing is sent too late.
+        if (!timeToStart(context, floorMs)) throw tooLateToStartError(context, floorMs);
         const budget = options.budgetFor(context.provider);
         budget.recordCall();
+        // What the call ends with should the next retry, after its wait, still find too little
+        // time left (a real sleep can overrun): the last failure, as the deadline stop says it.
+        let outOfTime: KeelError | undefined;
+        const attemptFn = (attempt: number) => {
+          if (attempt > 1 && outOfTime && !timeToStart(context, floorMs)) {
+            call.events.emit({ type: 'retry.denied', reason: 'deadline', ...eventBase(context, attempt - 1) });
+            return Promise.reject(new AbortError(outOfTime));
+          }
+          return runAttempt(next, { ...context, attempt });
+        };
         try {
-          return await pRetry((attempt) => runAttempt(next, { ...context, attempt }), {
+          return await pRetry(attemptFn, {
             retries: options.maxAttempts - 1,
             // Keel sleeps in onFailedAttempt; p-retry adds no delay of its own.
             minTimeout: 0,
@@ -47,7 +64,7 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
             shouldRetry: () => true,
             onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
               const failure = error as KeelError;
-              const decision = decide(failure, attemptNumber, retriesLeft, context);
+              const decision = decide(failure, attemptNumber, retriesLeft, context, floorMs);
               if (decision.type === 'stop') {
                 if (decision.reason !== 'not_retryable') {
                   call.events.emit({
@@ -58,6 +75,7 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
                 }
                 throw decision.error;
               }
+              outOfTime = deadlineStop(failure, context, floorMs, false);
               const last = call.attempts[call.attempts.length - 1];
               if (last) call.attempts[call.attempts.length - 1] = { ...last, waitMs: decision.delayMs };
               call.events.emit({
@@ -81,31 +99,38 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
     | { type: 'retry'; delayMs: number; server: boolean }
     | { type: 'stop'; error: KeelError; reason: 'not_retryable' | 'max_attempts' | 'deadline' | 'retry_budget' };
 
-  function decide(error: KeelError, attempt: number, retriesLeft: number, context: AttemptContext): Decision {
+  function decide(error: KeelError, attempt: number, retriesLeft: number, context: AttemptContext, floorMs: number): Decision {
     if (!error.retryable) return { type: 'stop', error, reason: 'not_retryable' };
     if (retriesLeft <= 0) return { type: 'stop', error, reason: 'max_attempts' };
-    const remaining = context.deadline - context.call.clock.now();
+    // The retry must still have `floorMs` left once its wait is over.
+    const waitable = context.deadline - context.call.clock.now() - floorMs;
     if (error.retryAfterMs !== undefined) {
       const wait = Math.ceil(error.retryAfterMs);
-      if (wait > options.maxServerWaitMs || wait >= remaining) {
-        const limit = wait > options.maxServerWaitMs ? 'the retry wait cap' : 'the remaining deadline';
-        return {
-          type: 'stop',
-          reason: 'deadline',
-          error: error.with({
-            kind: 'rate_limited',
-            retryable: false,
-            message: `${context.provider} asked to wait ${wait} ms before retrying, longer than ${limit}`,
-            retryAfterMs: wait,
-          }),
-        };
+      if (wait > options.maxServerWaitMs || wait > waitable) {
+        return { type: 'stop', reason: 'deadline', error: deadlineStop(error, context, floorMs, wait > options.maxServerWaitMs) };
       }
       return budgetAllows(context) ? { type: 'retry', delayMs: wait, server: true } : budgetStop(error);
     }
     const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
     const delayMs = Math.floor(random() * ceiling);
-    if (delayMs >= remaining) return { type: 'stop', error, reason: 'deadline' };
+    if (delayMs > waitable) return { type: 'stop', error, reason: 'deadline' };
     return budgetAllows(context) ? { type: 'retry', delayMs, server: false } : budgetStop(error);
+  }
+
+  /**
+   * The error a call ends with when its retry cannot happen in time: the failure itself, or for
+   * a server-directed wait, `rate_limited` carrying the wait the server asked for.
+   */
+  function deadlineStop(error: KeelError, context: AttemptContext, floorMs: number, overCap: boolean): KeelError {
+    if (error.retryAfterMs === undefined) return error;
+    const wait = Math.ceil(error.retryAfterMs);
+    const limit = overCap ? 'the retry wait cap' : `the remaining deadline allows (a retry needs ${floorMs} ms left)`;
+    return error.with({
+      kind: 'rate_limited',
+      retryable: false,
+      message: `${context.provider} asked to wait ${wait} ms before retrying, longer than ${limit}`,
+      retryAfterMs: wait,
+    });
   }
 
   function budgetAllows(context: AttemptContext): boolean {

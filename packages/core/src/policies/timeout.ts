@@ -104,3 +104,36 @@ export function attemptTimeoutPolicy(attemptMs: number): Policy {
     },
   };
 }
+
+/**
+ * The least time an attempt needs left of the deadline to start: `timeouts.minAttemptMs`,
+ * capped at half the call's own deadline so a call given a very short `deadlineMs` still gets
+ * its first attempt (and a retry only while half its budget is left).
+ */
+export function attemptFloorMs(minAttemptMs: number, startedAt: number, deadline: number): number {
+  return Math.max(1, Math.min(minAttemptMs, Math.floor((deadline - startedAt) / 2)));
+}
+
+/** Whether an attempt may start now: at least `floorMs` is left of the deadline. */
+export function timeToStart(context: Pick<AttemptContext, 'deadline' | 'call'>, floorMs: number): boolean {
+  return context.deadline - context.call.clock.now() >= floorMs;
+}
+
+/** Errors that mean "no attempt was started for lack of time"; a fallback reports the previous error instead. */
+const notStarted = new WeakSet<KeelError>();
+
+/** The error of a call whose next attempt would start with less than `floorMs` left. */
+export function tooLateToStartError(context: AttemptContext, floorMs: number): KeelError {
+  const error = new KeelError('timeout', `Less than ${floorMs} ms left of the call deadline; no attempt started`, {
+    retryable: false,
+    provider: context.provider,
+    model: context.model,
+  });
+  notStarted.add(error);
+  return error;
+}
+
+/** True for the error `tooLateToStartError` made: nothing was sent for it. */
+export function isTooLateToStart(error: KeelError): boolean {
+  return notStarted.has(error);
+}

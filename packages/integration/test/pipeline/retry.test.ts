@@ -97,6 +97,65 @@ describe('retry policy', () => {
     keel.close();
   });
 
+  it('a server-directed retry that would start with less than minAttemptMs left fails now as rate_limited with retryAfterMs', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({
+      clock,
+      steps: [{ ...fail('rate_limited', { status: 429, retryAfterMs: 800 }), delayMs: 100 }, { text: 'late', delayMs: 200 }],
+    });
+    const { keel, events } = keelWith(provider, { timeouts: { totalMs: 1_000 } }, { clock });
+    // 100 ms spent + an 800 ms wait would leave 100 ms, under the default minAttemptMs of 250.
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
+    expect(error).toMatchObject({ kind: 'rate_limited', retryAfterMs: 800, retryable: false, attempts: [{ outcome: 'rate_limited' }] });
+    expect(error.message).toMatch(/remaining deadline/);
+    expect(clock.sleeps).toEqual([100]); // the provider's own delay; Keel slept nothing
+    expect(provider.calls).toHaveLength(1);
+    expect(events.find((e) => e.type === 'retry.denied')).toMatchObject({ reason: 'deadline' });
+    keel.close();
+  });
+
+  it('a backoff retry that would start with less than minAttemptMs left fails now with the last error', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ ...fail('server', { status: 500 }), delayMs: 900 }, { text: 'late', delayMs: 50 }] });
+    const { keel } = keelWith(provider, { timeouts: { totalMs: 1_000 }, retry: { baseDelayMs: 0 } }, { clock });
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
+    expect(error).toMatchObject({ kind: 'server', status: 500, attempts: [{ outcome: 'server' }] });
+    expect(provider.calls).toHaveLength(1);
+    keel.close();
+  });
+
+  it('minAttemptMs is configurable: with 50 the same retry is sent', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ ...fail('server', { status: 500 }), delayMs: 900 }, { text: 'in time', delayMs: 50 }] });
+    const { keel } = keelWith(provider, { timeouts: { totalMs: 1_000, minAttemptMs: 50 }, retry: { baseDelayMs: 0 } }, { clock });
+    await expect(keel.chat({ feature: 'f', messages: user() })).resolves.toMatchObject({ text: 'in time' });
+    expect(provider.calls).toHaveLength(2);
+    keel.close();
+  });
+
+  it('no fallback candidate starts with less than minAttemptMs left: the call ends with the previous error', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ ...fail('overloaded', { status: 529 }), delayMs: 800 }, { text: 'fallback' }] });
+    const { keel, events } = keelWith(
+      provider,
+      { models: [{ provider: 'scripted', model: 'a' }, { provider: 'scripted', model: 'b' }], timeouts: { totalMs: 1_000 }, retry: { maxAttempts: 1 } },
+      { clock },
+    );
+    const error = await failure(keel.chat({ feature: 'f', messages: user() }));
+    expect(error).toMatchObject({ kind: 'overloaded', model: 'a' });
+    expect(provider.calls.map((call) => call.request.model)).toEqual(['a']);
+    expect(events.some((e) => e.type === 'fallback')).toBe(false);
+    keel.close();
+  });
+
+  it('a short per-request deadlineMs still gets its first attempt (the minimum is capped at half the deadline)', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ text: 'quick', delayMs: 80 }] });
+    const { keel } = keelWith(provider, {}, { clock });
+    await expect(keel.chat({ feature: 'f', messages: user(), deadlineMs: 100 })).resolves.toMatchObject({ text: 'quick' });
+    keel.close();
+  });
+
   it('a per-request deadlineMs tightens the feature deadline', async () => {
     const clock = createFakeClock();
     const provider = createScriptedProvider({ clock, steps: [{ hang: true }] });

@@ -1,7 +1,7 @@
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
 import { KeelError, type StreamEvent } from '@keel/core';
-import { keelWith, user } from './helpers.js';
+import { failure, keelWith, user } from './helpers.js';
 
 async function collect(iterable: AsyncIterable<StreamEvent>) {
   const events: StreamEvent[] = [];
@@ -108,6 +108,67 @@ describe('streaming through the pipeline', () => {
     clock.advance(1_999);
     clock.advance(1);
     await expect(stalled).rejects.toMatchObject({ kind: 'timeout', partialText: 'ab', retryable: false });
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    keel.close();
+  });
+
+  it('idle is provider silence: a consumer taking 400 ms per part with idleMs 300 reads the whole stream', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ stream: ['a', 'b', 'c', 'd'] }] });
+    const { keel } = keelWith(provider, { timeouts: { idleMs: 300 } }, { clock });
+    const seen: string[] = [];
+    for await (const event of keel.stream({ feature: 'f', messages: user() })) {
+      if (event.type !== 'text') continue;
+      seen.push(event.text);
+      clock.advance(400); // the consumer's own work on this part, with the provider's reply already in
+    }
+    expect(seen).toEqual(['a', 'b', 'c', 'd']);
+    expect(clock.elapsed()).toBe(1_600);
+    expect(provider.calls[0]!.context.signal.aborted).toBe(false);
+    keel.close();
+  });
+
+  it('provider and consumer time do not add up: 200 ms of each per part with idleMs 300 succeeds', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ stream: ['a', 'b', 'c'], chunkDelayMs: 200 }] });
+    const { keel } = keelWith(provider, { timeouts: { idleMs: 300 } }, { clock });
+    const seen: string[] = [];
+    for await (const event of keel.stream({ feature: 'f', messages: user() })) {
+      if (event.type !== 'text') continue;
+      seen.push(event.text);
+      clock.advance(200);
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+    keel.close();
+  });
+
+  it('a provider slower than idleMs between parts trips the idle timeout, even with a fast consumer', async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ stream: ['a', 'b', 'c'], chunkDelayMs: 400 }] });
+    const { keel } = keelWith(provider, { timeouts: { idleMs: 300 } }, { clock });
+    const { events, error } = await collect(keel.stream({ feature: 'f', messages: user() }));
+    expect(texts(events)).toEqual(['a']);
+    expect(error).toMatchObject({ kind: 'timeout', partialText: 'a', retryable: false, message: expect.stringMatching(/idle/) });
+    expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    keel.close();
+  });
+
+  it("the total deadline includes the consumer's time: a slow consumer is cut at totalMs", async () => {
+    const clock = createFakeClock();
+    const provider = createScriptedProvider({ clock, steps: [{ stream: ['a', 'b', 'c', 'd'] }] });
+    const { keel } = keelWith(provider, { timeouts: { idleMs: 300, totalMs: 1_000 } }, { clock });
+    const seen: string[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of keel.stream({ feature: 'f', messages: user() })) {
+          if (event.type !== 'text') continue;
+          seen.push(event.text);
+          clock.advance(400);
+        }
+      })(),
+    );
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(error).toMatchObject({ kind: 'timeout', partialText: 'abc', retryable: false, message: expect.stringMatching(/deadline/) });
     expect(provider.calls[0]!.context.signal.aborted).toBe(true);
     keel.close();
   });
