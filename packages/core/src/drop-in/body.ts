@@ -80,7 +80,8 @@ function messageSchema(roles: DropInShape['roles']) {
 /** The `keel` body field: its keys only; the values are checked by Keel's request schema. */
 const callSchema = z.strictObject(
   { feature: z.unknown().optional(), user: z.unknown().optional(), tenant: z.unknown().optional(), deadlineMs: z.unknown().optional() },
-  { error: '`keel` must be an object' },
+  // Only the type error is reworded; a misspelt key keeps zod's `Unrecognized key` message.
+  { error: (issue) => (issue.code === 'invalid_type' ? '`keel` must be an object' : undefined) },
 );
 
 function bodySchema(shape: DropInShape) {
