@@ -1,18 +1,20 @@
 import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
 import type { ChatRequest } from '@keel/core';
 import { callFields, type WithKeel } from '@keel/core';
-import { toKeelMessages } from './wrap-messages.js';
+import { parseAnthropicBody } from './wrap-messages.js';
 
 /**
  * Splits a `messages.create` body: Keel gets the feature, model, a simplified message list and
  * `max_tokens`; every other field, the original `system` and `messages` included, goes to the
  * wire untouched through `extra`. `keel` is removed; `model` and `stream` are the adapter's to set.
+ * A body the SDK would not accept is a `bad_request` (see `parseAnthropicBody`).
  */
 export function toKeelRequest(body: MessageCreateParamsBase & WithKeel, defaultFeature: string): ChatRequest {
-  const { keel: call, model, stream: _stream, ...passThrough } = body;
+  const { model, messages, call } = parseAnthropicBody(body);
+  const { keel: _call, model: _model, stream: _stream, ...passThrough } = body;
   return {
     ...callFields(call, defaultFeature, model),
-    messages: toKeelMessages(body),
+    messages,
     // `max_tokens: 0` (pre-warming the prompt cache) is valid here but not for Keel's schema.
     ...(body.max_tokens === 0 ? {} : { maxTokens: body.max_tokens }),
     extra: passThrough,

@@ -48,3 +48,35 @@ describe('configuration is validated at createKeel time', () => {
     expect(configError(() => createKeel({ providers: [provider], features: {} })).issues).toEqual(['features: at least one feature is required']);
   });
 });
+
+describe('the top level of createKeel is checked before anything reads it', () => {
+  const features = { a: { models: [{ provider: 'p', model: 'm' }] } };
+  const { chat: _chat, ...withoutChat } = provider;
+  const cases: [string, unknown, string[]][] = [
+    ['no options at all', undefined, ['createKeel expects an options object']],
+    ['providers not an array', { providers: provider, features }, ['providers: expected an array of providers']],
+    ['providers missing', { features }, ['providers: expected an array of providers']],
+    ['a null provider', { providers: [null], features }, ['providers.0: expected a provider object']],
+    ['a provider without chat()', { providers: [withoutChat], features }, ['providers.0.chat: expected a function']],
+    ['a provider without an id', { providers: [{ ...provider, id: undefined }], features }, [expect.stringMatching(/^providers\.0\.id: /)]],
+    ['features: null', { providers: [provider], features: null }, ['features: expected an object of features by name']],
+    ['features as an array', { providers: [provider], features: [features.a] }, ['features: expected an object of features by name']],
+    ['a null feature', { providers: [provider], features: { a: null } }, [expect.stringMatching(/^features\.a: /)]],
+  ];
+  it.each(cases)('%s is a bad_request with issues, thrown synchronously', (_name, options, issues) => {
+    const error = configError(() => createKeel(options as never));
+    expect(error.kind).toBe('bad_request');
+    expect(error.issues).toEqual(issues);
+  });
+
+  it('accepts a provider that is a class instance (methods on the prototype)', () => {
+    class ClassProvider {
+      readonly id = 'p';
+      chat = provider.chat;
+      stream() {
+        return provider.stream({ model: 'm', messages: [] }, undefined as never);
+      }
+    }
+    expect(() => createKeel({ providers: [new ClassProvider()], features }).close()).not.toThrow();
+  });
+});

@@ -1,36 +1,28 @@
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatMessage } from '@keel/core';
+import { dropInBodyParser, type DropInRole } from '@keel/core';
 
-/**
- * Keel's roles for OpenAI's: instructions count as system, tool and function results as input.
- * Unknown future roles count as user input.
- */
-const ROLES: Readonly<Record<string, ChatMessage['role']>> = {
-  system: 'system',
-  developer: 'system',
-  user: 'user',
-  assistant: 'assistant',
-  tool: 'user',
-  function: 'user',
+/** Assistant turns may go without content when they carry what the API accepts instead. */
+const ASSISTANT: DropInRole = {
+  as: 'assistant',
+  contentOptional: (message) => ['tool_calls', 'function_call', 'audio', 'refusal'].some((field) => message[field] != null),
 };
 
 /**
- * The simplified messages Keel validates and accounts for (events, prompt hash, budgets). The
- * request itself is sent with the caller's original messages, untouched.
+ * The roles of `chat.completions.create`, as Keel counts them: instructions as system, tool and
+ * function results as input. A role the SDK does not define is a `bad_request`.
  */
-export function toKeelMessages(messages: readonly ChatCompletionMessageParam[]): ChatMessage[] {
-  return messages.map((message) => ({ role: ROLES[message.role] ?? 'user', content: textOf(message.content) }));
-}
+const ROLES: Readonly<Record<string, DropInRole>> = {
+  system: { as: 'system' },
+  developer: { as: 'system' },
+  user: { as: 'user' },
+  assistant: ASSISTANT,
+  tool: { as: 'user' },
+  // Deprecated; its content is `string | null`.
+  function: { as: 'user', contentOptional: () => true },
+};
 
-/** A string as is; content parts as their text joined; null (a tool-calls-only turn) as ''. */
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part: unknown) => (isTextPart(part) ? part.text : '')).join('');
-}
-
-function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  if (typeof part !== 'object' || part === null) return false;
-  const { type, text } = part as { type?: unknown; text?: unknown };
-  return type === 'text' && typeof text === 'string';
-}
+/**
+ * Validates a `chat.completions.create` body and returns the simplified messages Keel validates
+ * again and accounts for (events, prompt hash, budgets): content parts as their text joined, a
+ * tool-calls-only turn as ''. The request itself is sent with the caller's original messages.
+ */
+export const parseOpenAIBody = dropInBodyParser({ roles: ROLES });

@@ -1,19 +1,21 @@
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { ChatRequest } from '@keel/core';
 import { callFields, type WithKeel } from '@keel/core';
-import { toKeelMessages } from './wrap-messages.js';
+import { parseOpenAIBody } from './wrap-messages.js';
 
 /**
  * Splits a `chat.completions.create` body: Keel gets the feature, model, a simplified message
  * list and the output cap; every other field, the original `messages` included, goes to the
  * wire untouched through `extra`. `keel` is removed; `model` and `stream` are the adapter's to set.
+ * A body the SDK would not accept is a `bad_request` (see `parseOpenAIBody`).
  */
 export function toKeelRequest(body: ChatCompletionCreateParamsBase & WithKeel, defaultFeature: string): ChatRequest {
-  const { keel: call, model, stream: _stream, ...passThrough } = body;
+  const { model, messages, call } = parseOpenAIBody(body);
+  const { keel: _call, model: _model, stream: _stream, ...passThrough } = body;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   return {
     ...callFields(call, defaultFeature, model),
-    messages: toKeelMessages(body.messages),
+    messages,
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     extra: passThrough,
   };

@@ -3,6 +3,9 @@ import { KeelError } from '../errors/keel-error.js';
 import { formatIssues } from './resolve.js';
 import { timerMsSchema } from './schema.js';
 
+/** An object of named fields (not an array, not null): `extra` is spread into the provider's body. */
+const isFieldObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const messageSchema = z
   .object({
     role: z.enum(['system', 'user', 'assistant']),
@@ -10,7 +13,7 @@ const messageSchema = z
   })
   .strict();
 
-/** A call as the service writes it. */
+/** A call as the service writes it (`ChatRequest`). */
 export const chatRequestSchema = z
   .object({
     /** Which configured feature this call belongs to: its policies and budgets apply. */
@@ -25,28 +28,28 @@ export const chatRequestSchema = z
     maxTokens: z.number().int().positive().optional(),
     temperature: z.number().min(0).max(2).optional(),
     signal: z.instanceof(AbortSignal).optional(),
+    /** Provider-specific request fields forwarded untouched (see ProviderRequest.extra). */
+    extra: z.custom<Readonly<Record<string, unknown>>>(isFieldObject, 'expected an object of provider-specific fields').optional(),
     /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */
     deadlineMs: timerMsSchema().positive().optional(),
   })
   .strict();
 
-export type ChatRequest = z.input<typeof chatRequestSchema> & {
-  /** Provider-specific request fields forwarded untouched (see ProviderRequest.extra). */
-  readonly extra?: Readonly<Record<string, unknown>> | undefined;
-};
+/** A call as the service writes it. */
+export type ChatRequest = z.input<typeof chatRequestSchema>;
 
-export type ValidatedRequest = z.output<typeof chatRequestSchema> & {
-  readonly extra?: Readonly<Record<string, unknown>> | undefined;
-};
+export type ValidatedRequest = z.output<typeof chatRequestSchema>;
 
-/** Validates a call; bad input becomes a `bad_request` KeelError that lists every problem. */
+/**
+ * Validates a call; bad input becomes a `bad_request` KeelError that lists every problem. `extra`
+ * is checked for its shape only and kept as the caller's own object (z.custom does not copy it).
+ */
 export function validateRequest(request: unknown): ValidatedRequest {
-  const { extra, ...rest } = (request ?? {}) as { extra?: Readonly<Record<string, unknown>> };
-  const parsed = chatRequestSchema.safeParse(rest);
+  const parsed = chatRequestSchema.safeParse(request ?? {});
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);
     // The issues name fields and rules, never values, so no prompt text leaks into the message.
     throw new KeelError('bad_request', `Invalid request: ${issues.join('; ')}`, { issues });
   }
-  return extra === undefined ? parsed.data : { ...parsed.data, extra };
+  return parsed.data;
 }

@@ -10,6 +10,7 @@ import {
   breakerOptionsSchema,
   defaultsSchema,
   featureSchema,
+  keelOptionsShapeSchema,
   retryBudgetOptionsSchema,
   retryOptionsSchema,
   timeoutOptionsSchema,
@@ -54,6 +55,28 @@ export function formatIssues(error: z.ZodError, prefix = ''): string[] {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     return path ? `${path}: ${issue.message}` : issue.message;
   });
+}
+
+function configError(issues: readonly string[]): KeelError {
+  return new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues: [...issues] });
+}
+
+/**
+ * Checks the top level of createKeel's options (an options object, an array of providers each
+ * with an id, `chat` and `stream`, a features object) and indexes the providers by id. Runs
+ * first, so a malformed configuration is a `bad_request` rather than a TypeError, or a `server`
+ * error at the first call.
+ */
+export function resolveProviders(options: unknown): ReadonlyMap<string, Provider> {
+  const parsed = keelOptionsShapeSchema.safeParse(options);
+  if (!parsed.success) throw configError(formatIssues(parsed.error));
+  const providers = new Map<string, Provider>();
+  // The caller's own objects, not zod's copies: a provider may be a class instance.
+  for (const provider of (options as { providers: readonly Provider[] }).providers) {
+    if (providers.has(provider.id)) throw configError([`providers: duplicate id "${provider.id}" (two providers share the id)`]);
+    providers.set(provider.id, provider);
+  }
+  return providers;
 }
 
 export interface ResolvedConfig {
@@ -106,7 +129,7 @@ export function resolveConfig(
     });
   }
   if (issues.length > 0) {
-    throw new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues });
+    throw configError(issues);
   }
   return {
     features: resolved,

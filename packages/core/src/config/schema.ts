@@ -115,6 +115,30 @@ export const defaultsSchema = z
   })
   .strict();
 
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+/** What createKeel needs of a provider before any call can reach it. */
+export const providerShapeSchema = z.looseObject(
+  {
+    id: z.string().min(1),
+    chat: z.custom(isFunction, 'expected a function'),
+    stream: z.custom(isFunction, 'expected a function'),
+  },
+  { error: 'expected a provider object' },
+);
+
+/**
+ * The top level of createKeel's options, checked before anything else reads them. Loose: the
+ * other options are checked where they are used.
+ */
+export const keelOptionsShapeSchema = z.looseObject(
+  {
+    providers: z.array(providerShapeSchema, { error: 'expected an array of providers' }),
+    features: z.record(z.string(), z.unknown(), { error: 'expected an object of features by name' }),
+  },
+  { error: 'createKeel expects an options object' },
+);
+
 export type RetryOptions = z.output<typeof retryOptionsSchema>;
 export type TimeoutOptions = z.output<typeof timeoutOptionsSchema>;
 export type BreakerOptions = z.output<typeof breakerOptionsSchema>;

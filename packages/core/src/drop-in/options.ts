@@ -1,6 +1,5 @@
 import type { ChatRequest } from '../config/request.js';
 import type { DefaultsConfig, FeatureConfig } from '../config/schema.js';
-import { KeelError } from '../errors/keel-error.js';
 import { createKeel, type Keel, type KeelOptions } from '../pipeline/keel.js';
 import type { Provider } from '../provider/provider.js';
 import { MODEL_FROM_CALL } from './model-from-call.js';
@@ -63,16 +62,12 @@ export function buildWrapKeel(provider: Provider, options: WrapOptions): Keel {
   return createKeel({ ...options.keel, providers: [provider], features, defaults: options.defaults });
 }
 
-/** The Keel half of a request: feature, model, user, tenant and deadline. */
+/** The Keel half of a request: feature, model, user, tenant and deadline (`model` checked by `parseDropInBody`). */
 export function callFields(
   call: KeelCallOptions | undefined,
   defaultFeature: string,
-  model: unknown,
+  model: string,
 ): Pick<ChatRequest, 'feature' | 'model' | 'user' | 'tenant' | 'deadlineMs'> {
-  // Without a model Keel would fall back to the placeholder above; the SDK types require one.
-  if (typeof model !== 'string' || model === '') {
-    throw new KeelError('bad_request', 'Invalid request: model: a model is required', { issues: ['model: a model is required'] });
-  }
   return {
     feature: call?.feature ?? defaultFeature,
     model,

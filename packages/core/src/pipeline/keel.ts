@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveConfig } from '../config/resolve.js';
+import { resolveConfig, resolveProviders } from '../config/resolve.js';
 import { validateRequest, type ChatRequest, type ValidatedRequest } from '../config/request.js';
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
@@ -98,15 +98,7 @@ const NEVER = new AbortController().signal;
  * the breaker sees every attempt and an open breaker stops the retries at once.
  */
 export function createKeel(options: KeelOptions): Keel {
-  const providers = new Map<string, Provider>();
-  for (const provider of options.providers) {
-    if (providers.has(provider.id)) {
-      throw new KeelError('bad_request', `Invalid Keel configuration: two providers share the id "${provider.id}"`, {
-        issues: [`providers: duplicate id "${provider.id}"`],
-      });
-    }
-    providers.set(provider.id, provider);
-  }
+  const providers = resolveProviders(options);
   const prices = createPriceCatalog({ overrides: options.pricing });
   const config = resolveConfig(providers, options.features, options.defaults, prices);
   const clock = options.clock ?? systemClock;
