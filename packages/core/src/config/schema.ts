@@ -57,17 +57,28 @@ export const timeoutOptionsSchema = z
   })
   .strict();
 
-/** Circuit breaker options; one breaker per provider+model. */
+/** Circuit breaker options; one breaker per provider+model (see docs/architecture.md). */
 export const breakerOptionsSchema = z
   .object({
     /** Opens when failures / attempts in the window exceed this ratio. @default 0.5 */
     failureRatio: z.number().gt(0).max(1).default(0.5),
-    /** Rolling window for the ratio, in milliseconds. @default 10000 */
-    windowMs: timerMsSchema().positive().default(10_000),
+    /** Rolling window for the ratio, in milliseconds (10 buckets). @default 10000 */
+    windowMs: timerMsSchema().min(10).default(10_000),
     /** Attempts needed in the window before the ratio counts. @default 10 */
     minimumAttempts: z.number().int().min(1).default(10),
+    /**
+     * Opens after this many counted failures in a row, however sparse the traffic (the ratio
+     * needs `minimumAttempts` inside one window). Neutral outcomes neither add nor reset. @default 5
+     */
+    consecutiveFailures: z.number().int().min(1).default(5),
     /** How long the breaker stays open before admitting a probe, in milliseconds. @default 5000 */
     halfOpenAfterMs: timerMsSchema().positive().default(5_000),
+    /**
+     * Most breakers kept in memory (least recently used closed ones are forgotten first; see
+     * docs/architecture.md). Open and half-open breakers are kept in a second tier of the same
+     * size. @default 1000
+     */
+    maxBreakers: z.number().int().min(1).default(1_000),
   })
   .strict();
 

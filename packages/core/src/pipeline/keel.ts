@@ -78,11 +78,11 @@ export interface Keel {
   stream(request: ChatRequest, options?: StreamOptions): KeelStream;
   /** Subscribes to Keel's typed events; returns an unsubscribe function. */
   on(listener: KeelEventListener): () => void;
-  /** Every circuit breaker created so far, with its state. */
+  /** Every circuit breaker held (at most `maxBreakers` closed plus `maxBreakers` tripped), with its state. */
   breakers(): BreakerSnapshot[];
   /** One breaker's state (closed if it has not been used yet). */
   breaker(provider: string, model: string): BreakerSnapshot;
-  /** Stops background timers (breaker windows). Calls after `close` are still served. */
+  /** Stops background timers (open breakers' half-open timers) and forgets every breaker. Calls after `close` are still served. */
   close(): void;
 }
 

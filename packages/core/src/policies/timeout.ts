@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { Attempt, AttemptContext, Policy } from '../pipeline/context.js';
 import type { Timer } from '../util/clock.js';
+import { markDeadline } from './deadline-mark.js';
 
 /**
  * A child signal for one attempt: aborts when the parent does, or after `ms` with `reason()`.
@@ -46,11 +47,11 @@ export function abortReason(reason: unknown): KeelError {
 
 /** The error for a timer that is really the call's total deadline. */
 export function deadlineError(context: AttemptContext): KeelError {
-  return new KeelError('timeout', `Call deadline exceeded after ${context.deadline - context.call.startedAt} ms`, {
+  return markDeadline(new KeelError('timeout', `Call deadline exceeded after ${context.deadline - context.call.startedAt} ms`, {
     retryable: false,
     provider: context.provider,
     model: context.model,
-  });
+  }));
 }
 
 /** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it aborts. */

@@ -200,7 +200,7 @@ describe('retry policy', () => {
     const provider = createScriptedProvider({ clock, steps: () => fail('server', { status: 500 }) });
     const { keel, events } = keelWith(provider, { retry: { maxAttempts: 5, baseDelayMs: 1 } }, {
       clock,
-      defaults: { retryBudget: { ratio: 0.2, minRetries: 5, windowMs: 60_000 }, breaker: { minimumAttempts: 10_000 } },
+      defaults: { retryBudget: { ratio: 0.2, minRetries: 5, windowMs: 60_000 }, breaker: { minimumAttempts: 10_000, consecutiveFailures: 10_000 } },
     });
     const calls = 200;
     const results = await Promise.allSettled(Array.from({ length: calls }, () => keel.chat({ feature: 'f', messages: user() })));
