@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type * as Sdk from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { createTestServer, type Fault, type TestServer } from '@keel/testkit';
@@ -195,7 +196,7 @@ describe('abort', () => {
 describe('clients built from either module system map the same way', () => {
   // `require('@anthropic-ai/sdk')` loads the SDK's CommonJS build: a second copy of every error class.
   const require = createRequire(import.meta.url);
-  const { Anthropic: CommonJsAnthropic, APIError: CommonJsAPIError } = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
+  const { Anthropic: CommonJsAnthropic, APIError: CommonJsAPIError } = require('@anthropic-ai/sdk') as typeof Sdk;
   const clients = {
     esm: (url: string) => new Anthropic({ apiKey: 'test-key-esm-000000', baseURL: url }),
     cjs: (url: string) => new CommonJsAnthropic({ apiKey: 'test-key-cjs-000000', baseURL: url }),
@@ -224,7 +225,7 @@ describe('clients built from either module system map the same way', () => {
   describe.each(['esm', 'cjs'] as const)('%s client', (system) => {
     it.each(rows)('$name → $kind', async (row) => {
       await using server = await createTestServer({ script: [row.fault, row.fault] });
-      const provider = createAnthropicProvider({ client: clients[system](server.url) as Anthropic });
+      const provider = createAnthropicProvider({ client: clients[system](server.url) });
       for (const call of [() => provider.chat(REQUEST, callContext()), () => collect(provider.stream(REQUEST, callContext()))]) {
         const error = await failure(call);
         expect(error.kind).toBe(row.kind);
@@ -237,7 +238,7 @@ describe('clients built from either module system map the same way', () => {
 
     it('an attempt timeout is the KeelError Keel aborted with; a caller abort is aborted', async () => {
       await using server = await createTestServer({ script: [{ type: 'hang' }, { type: 'hang' }] });
-      const provider = createAnthropicProvider({ client: clients[system](server.url) as Anthropic });
+      const provider = createAnthropicProvider({ client: clients[system](server.url) });
       const timedOut = new AbortController();
       const pending = failure(() => provider.chat(REQUEST, callContext(timedOut.signal)));
       await vi.waitFor(() => expect(server.hits).toBe(1));

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type * as Sdk from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import OpenAI, { APIError } from 'openai';
 import { createTestServer, type Fault } from '@keel/testkit';
@@ -180,7 +181,7 @@ describe('abort', () => {
 describe('clients built from either module system map the same way', () => {
   // `require('openai')` loads the SDK's CommonJS build: a second copy of every error class.
   const require = createRequire(import.meta.url);
-  const { OpenAI: CommonJsOpenAI, APIError: CommonJsAPIError } = require('openai') as typeof import('openai');
+  const { OpenAI: CommonJsOpenAI, APIError: CommonJsAPIError } = require('openai') as typeof Sdk;
   const clients = {
     esm: (url: string) => new OpenAI({ apiKey: 'test-key-esm-000000', baseURL: `${url}/v1` }),
     cjs: (url: string) => new CommonJsOpenAI({ apiKey: 'test-key-cjs-000000', baseURL: `${url}/v1` }),
@@ -208,7 +209,7 @@ describe('clients built from either module system map the same way', () => {
   describe.each(['esm', 'cjs'] as const)('%s client', (system) => {
     it.each(rows)('$name → $kind', async (row) => {
       await using server = await createTestServer({ script: [row.fault, row.fault] });
-      const provider = createOpenAIProvider({ client: clients[system](server.url) as OpenAI });
+      const provider = createOpenAIProvider({ client: clients[system](server.url) });
       for (const call of [() => provider.chat(REQUEST, callContext()), () => collect(provider.stream(REQUEST, callContext()))]) {
         const error = await failure(call);
         expect(error.kind).toBe(row.kind);
@@ -221,7 +222,7 @@ describe('clients built from either module system map the same way', () => {
 
     it('an attempt timeout is the KeelError Keel aborted with; a caller abort is aborted', async () => {
       await using server = await createTestServer({ script: [{ type: 'hang' }, { type: 'hang' }] });
-      const provider = createOpenAIProvider({ client: clients[system](server.url) as OpenAI });
+      const provider = createOpenAIProvider({ client: clients[system](server.url) });
       const timedOut = new AbortController();
       const pending = failure(() => provider.chat(REQUEST, callContext(timedOut.signal)));
       await vi.waitFor(() => expect(server.hits).toBe(1));

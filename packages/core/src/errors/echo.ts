@@ -32,12 +32,13 @@ export interface RequestContent {
 export function redactEchoes(text: string, content: RequestContent | undefined): string {
   if (content === undefined || text.length < MIN_WHOLE_ECHO_LENGTH) return text;
   const marked = new Uint8Array(text.length);
-  const windows = text.length >= MIN_ECHO_LENGTH ? windowHashes(text) : undefined;
+  const windows = text.length >= MIN_ECHO_LENGTH ? indexWindows(text) : undefined;
   for (const source of [...content.texts, ...(content.fragments ?? [])]) {
-    const flat = source.replace(/\s+/g, ' ');
-    if (windows && flat.length >= MIN_ECHO_LENGTH) markSharedWindows(text, flat, windows, marked);
+    if (windows && source.length >= MIN_ECHO_LENGTH) markSharedWindows(text, source, windows, marked);
   }
   for (const source of content.texts) {
+    // Only short texts can be shorter than a window once flattened; skip flattening long ones.
+    if (source.length >= 4 * MIN_ECHO_LENGTH) continue;
     const flat = source.replace(/\s+/g, ' ').trim();
     if (flat.length >= MIN_WHOLE_ECHO_LENGTH && flat.length < MIN_ECHO_LENGTH) markOccurrences(text, flat, marked);
   }
@@ -51,46 +52,74 @@ const LEADING_WEIGHT = (() => {
   return weight;
 })();
 
-function hashAt(text: string, start: number): number {
-  let hash = 0;
-  for (let i = 0; i < MIN_ECHO_LENGTH; i++) hash = (Math.imul(hash, BASE) + text.charCodeAt(start + i)) | 0;
-  return hash;
+/** The text's windows by hash, and a 16-bit filter of those hashes that rejects most positions cheaply. */
+interface WindowIndex {
+  readonly byHash: Map<number, number[]>;
+  readonly filter: Uint8Array;
 }
 
-/** Start positions of every window of the (short) text, by hash. */
-function windowHashes(text: string): Map<number, number[]> {
+function indexWindows(text: string): WindowIndex {
   const byHash = new Map<number, number[]>();
+  const filter = new Uint8Array(0x10000);
   for (let start = 0; start + MIN_ECHO_LENGTH <= text.length; start++) {
-    const hash = hashAt(text, start);
+    let hash = 0;
+    for (let i = 0; i < MIN_ECHO_LENGTH; i++) hash = (Math.imul(hash, BASE) + text.charCodeAt(start + i)) | 0;
+    filter[hash & 0xffff] = 1;
     const positions = byHash.get(hash);
     if (positions) positions.push(start);
     else byHash.set(hash, [start]);
   }
-  return byHash;
+  return { byHash, filter };
 }
 
-/** Rolls a window over `source` and marks every window of `text` it equals. */
-function markSharedWindows(text: string, source: string, windows: Map<number, number[]>, marked: Uint8Array): void {
-  let hash = hashAt(source, 0);
-  for (let start = 0; ; start++) {
-    const positions = windows.get(hash);
-    if (positions) {
-      for (const at of positions) {
-        if (sameWindow(text, at, source, start)) marked.fill(1, at, at + MIN_ECHO_LENGTH);
-      }
+/**
+ * Rolls a window over `source`, whitespace runs read as one space (as `oneLine` flattens the
+ * text), and marks every window of `text` it equals. One pass, no copy of the source: a
+ * multi-megabyte prompt costs a few milliseconds.
+ */
+function markSharedWindows(text: string, source: string, windows: WindowIndex, marked: Uint8Array): void {
+  const ring = new Uint16Array(MIN_ECHO_LENGTH);
+  let hash = 0;
+  let count = 0;
+  let slot = 0;
+  let lastWasSpace = false;
+  for (let i = 0; i < source.length; i++) {
+    let code = source.charCodeAt(i);
+    if (isSpace(code)) {
+      if (lastWasSpace) continue;
+      lastWasSpace = true;
+      code = 32;
+    } else {
+      lastWasSpace = false;
     }
-    const next = start + MIN_ECHO_LENGTH;
-    if (next >= source.length) return;
-    const leaving = Math.imul(source.charCodeAt(start), LEADING_WEIGHT);
-    hash = (Math.imul((hash - leaving) | 0, BASE) + source.charCodeAt(next)) | 0;
+    const leaving = count >= MIN_ECHO_LENGTH ? Math.imul(ring[slot] ?? 0, LEADING_WEIGHT) : 0;
+    hash = (Math.imul((hash - leaving) | 0, BASE) + code) | 0;
+    ring[slot] = code;
+    slot = slot + 1 === MIN_ECHO_LENGTH ? 0 : slot + 1;
+    count++;
+    if (count < MIN_ECHO_LENGTH || windows.filter[hash & 0xffff] === 0) continue;
+    for (const at of windows.byHash.get(hash) ?? []) {
+      if (sameWindow(text, at, ring, slot)) marked.fill(1, at, at + MIN_ECHO_LENGTH);
+    }
   }
 }
 
-function sameWindow(text: string, at: number, source: string, start: number): boolean {
+/** The ring holds the last window, its oldest character at `oldest`. */
+function sameWindow(text: string, at: number, ring: Uint16Array, oldest: number): boolean {
   for (let i = 0; i < MIN_ECHO_LENGTH; i++) {
-    if (text.charCodeAt(at + i) !== source.charCodeAt(start + i)) return false;
+    if (text.charCodeAt(at + i) !== ring[(oldest + i) % MIN_ECHO_LENGTH]) return false;
   }
   return true;
+}
+
+/** What `\s` matches: ASCII and Unicode whitespace. */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+    code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
 }
 
 function markOccurrences(text: string, needle: string, marked: Uint8Array): void {
@@ -99,12 +128,25 @@ function markOccurrences(text: string, needle: string, marked: Uint8Array): void
   }
 }
 
+/** Each marked run becomes one replacement; spaces at its edges stay, so words do not run together. */
 function replaceMarked(text: string, marked: Uint8Array): string {
   if (!marked.includes(1)) return text;
   let out = '';
-  for (let i = 0; i < text.length; i++) {
-    if (marked[i] === 0) out += text[i];
-    else if (i === 0 || marked[i - 1] === 0) out += REPLACEMENT;
+  let i = 0;
+  while (i < text.length) {
+    if (marked[i] === 0) {
+      out += text[i++];
+      continue;
+    }
+    let end = i;
+    while (end < text.length && marked[end] === 1) end++;
+    let from = i;
+    let to = end;
+    while (from < to && text[from] === ' ') out += text[from++];
+    while (to > from && text[to - 1] === ' ') to--;
+    if (to > from) out += REPLACEMENT;
+    out += text.slice(to, end);
+    i = end;
   }
   return out;
 }

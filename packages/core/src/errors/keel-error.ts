@@ -115,7 +115,7 @@ export class KeelError extends Error {
 
   /** A KeelError's secrets; none for anything else, or for a KeelError from another copy of this package. */
   static #secretsOf(value: unknown): readonly string[] {
-    return typeof value === 'object' && value !== null && #secrets in value ? (value as KeelError).#secrets : [];
+    return typeof value === 'object' && value !== null && #secrets in value ? value.#secrets : [];
   }
 
   /** True for a KeelError from any copy of this package (duplicate installs included). */
