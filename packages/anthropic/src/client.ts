@@ -1,3 +1,4 @@
+import { clientOptionSecrets } from '@keel/core';
 import type Anthropic from '@anthropic-ai/sdk';
 
 /**
@@ -18,10 +19,16 @@ export function deriveClient(client: Anthropic): Anthropic {
   return client.withOptions({ maxRetries: 0, timeout: NO_TIMEOUT_MS });
 }
 
-/** The client's credentials, read at error time (the SDK can resolve them lazily). */
+/**
+ * The client's credentials and every header and query value it was built with, read at error
+ * time (the SDK can resolve a key lazily). `_options` is the SDK's own (protected) copy of the
+ * constructor options, which `withOptions` carries over.
+ */
 export function secretsOf(client: Anthropic): string[] {
   const secrets: string[] = [];
   if (typeof client.apiKey === 'string') secrets.push(client.apiKey);
   if (typeof client.authToken === 'string') secrets.push(client.authToken);
+  const options = (client as unknown as { _options?: { defaultHeaders?: unknown; defaultQuery?: unknown } })._options;
+  secrets.push(...clientOptionSecrets(options));
   return secrets;
 }

@@ -1,5 +1,5 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import {
+  errorClassNames,
   errorDetail,
   isAbortError,
   KeelError,
@@ -8,6 +8,7 @@ import {
   socketCodeSuffix,
   transportFailure,
   type AdapterErrorContext,
+  type HeaderSource,
   type KeelErrorKind,
 } from '@keel/core';
 import { readRateLimitReset } from './rate-limit-reset.js';
@@ -96,6 +97,20 @@ const CREDENTIAL_MESSAGE = /could not resolve authentication method|`apiKey` fun
 
 
 /**
+ * The fields of the SDK's `APIError` the mapper reads. Errors are classified by this shape and
+ * the SDK's class names, never by `instanceof`: a client built from `require('@anthropic-ai/sdk')`
+ * throws the CommonJS copy's classes, which are not the ones this ESM module imports.
+ */
+interface ApiErrorShape {
+  readonly status?: number | undefined;
+  readonly headers?: HeaderSource;
+  /** The parsed body: `{ type: 'error', error: { type, message, details } }`. */
+  readonly error?: unknown;
+  readonly type?: unknown;
+  readonly message: string;
+}
+
+/**
  * Maps anything the `@anthropic-ai/sdk` client (or the fetch under it) throws to a
  * {@link KeelError}. A KeelError passes through unchanged; an abort becomes the signal's own
  * KeelError reason when Keel aborted the attempt (a timeout), else `aborted`.
@@ -103,14 +118,15 @@ const CREDENTIAL_MESSAGE = /could not resolve authentication method|`apiKey` fun
 export function mapAnthropicError(error: unknown, context: ErrorContext): KeelError {
   if (context.signal?.aborted) return abortError(context.signal.reason, error, context);
   if (KeelError.is(error)) return error;
-  if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
-  if (error instanceof APIConnectionTimeoutError) {
+  const names = errorClassNames(error);
+  if (names.has('APIUserAbortError') || isAbortError(error)) return abortError(undefined, error, context);
+  if (names.has('APIConnectionTimeoutError')) {
     return create('timeout', `Anthropic request timed out: ${errorDetail(error)}`, error, context);
   }
-  if (error instanceof APIConnectionError) {
+  if (names.has('APIConnectionError')) {
     return create('connection', `Anthropic connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
-  if (isApiError(error)) return fromApiError(error, context);
+  if (isApiError(error, names)) return fromApiError(error, context);
   const transport = transportFailure(error, 'Anthropic');
   if (transport) return create(transport.kind, transport.message, error, context);
   if (error instanceof Error && CREDENTIAL_MESSAGE.test(error.message)) {
@@ -119,7 +135,7 @@ export function mapAnthropicError(error: unknown, context: ErrorContext): KeelEr
   return create('server', `Anthropic request failed: ${errorDetail(error)}`, error, context);
 }
 
-function fromApiError(error: APIError, context: ErrorContext): KeelError {
+function fromApiError(error: ApiErrorShape, context: ErrorContext): KeelError {
   const status = error.status;
   const { type, code, message } = bodyFields(error);
   const rule =
@@ -143,6 +159,7 @@ function fromApiError(error: APIError, context: ErrorContext): KeelError {
     retryable: directive.shouldRetry ?? rule.retryable,
     cause: error,
     secrets: context.secrets,
+    requestContent: context.requestContent,
   });
 }
 
@@ -167,7 +184,7 @@ interface BodyFields {
  * an error response and an `event: error` frame. Read from the body rather than the SDK's
  * `type` / `apiMessage` / `errorCode` fields, which older SDK versions lack.
  */
-function bodyFields(error: APIError): BodyFields {
+function bodyFields(error: ApiErrorShape): BodyFields {
   const inner = field(error.error, 'error');
   const type = stringField(inner, 'type') ?? stringField(error, 'type');
   const code = stringField(field(inner, 'details'), 'error_code');
@@ -196,11 +213,18 @@ function create(kind: KeelErrorKind, message: string, cause: unknown, context: E
     model: context.model,
     cause,
     secrets: context.secrets,
+    requestContent: context.requestContent,
   });
 }
 
-// A guard rather than a bare `instanceof`, which would narrow to APIError<any, any, any>.
-function isApiError(error: unknown): error is APIError {
-  return error instanceof APIError;
+/**
+ * The SDK's `APIError` (any subclass), from any copy of the SDK; or, for a bundle that renamed
+ * the classes, anything with an HTTP status and response headers.
+ */
+function isApiError(error: unknown, names: ReadonlySet<string>): error is ApiErrorShape {
+  if (!(error instanceof Error)) return false;
+  if (names.has('APIError')) return true;
+  const { status, headers } = error as { status?: unknown; headers?: unknown };
+  return typeof status === 'number' && Number.isInteger(status) && typeof headers === 'object' && headers !== null;
 }
 

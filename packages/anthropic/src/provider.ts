@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Provider } from '@keel/core';
+import { requestContentOf, type Provider, type ProviderRequest } from '@keel/core';
 import { chat } from './chat.js';
 import { deriveClient, secretsOf } from './client.js';
 import type { ErrorContext } from './map-error.js';
@@ -22,18 +22,22 @@ export interface AnthropicProviderOptions {
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   const id = options.id ?? 'anthropic';
   const client = deriveClient(options.client);
-  const errorContext = (model: string, signal: AbortSignal): ErrorContext => ({
+  const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => ({
     provider: id,
-    model,
+    model: request.model,
     signal,
     // Read when an error is built: credentials can be resolved after the client was made.
     get secrets() {
       return secretsOf(client);
     },
+    // Only collected when an error reads it: what a provider may echo back into its message.
+    get requestContent() {
+      return requestContentOf(request);
+    },
   });
   return {
     id,
-    chat: (request, context) => chat(client, errorContext(request.model, context.signal), request, context),
-    stream: (request, context) => stream(client, errorContext(request.model, context.signal), request, context),
+    chat: (request, context) => chat(client, errorContext(request, context.signal), request, context),
+    stream: (request, context) => stream(client, errorContext(request, context.signal), request, context),
   };
 }

@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
+import type * as Sdk from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { createTestServer, type Fault, type TestServer } from '@keel/testkit';
 import { KeelError, type KeelErrorKind, type Provider } from '@keel/core';
+import { createAnthropicProvider, mapAnthropicError } from '../src/index.js';
 import { REQUEST, callContext, collect, failure, providerFor } from './support.js';
 
 interface Case {
@@ -186,5 +190,73 @@ describe('abort', () => {
     const error = await failure(() => providerFor(server.url).chat(REQUEST, callContext(AbortSignal.abort())));
     expect(error.kind).toBe('aborted');
     expect(server.hits).toBe(0);
+  });
+});
+
+describe('clients built from either module system map the same way', () => {
+  // `require('@anthropic-ai/sdk')` loads the SDK's CommonJS build: a second copy of every error class.
+  const require = createRequire(import.meta.url);
+  const { Anthropic: CommonJsAnthropic, APIError: CommonJsAPIError } = require('@anthropic-ai/sdk') as typeof Sdk;
+  const clients = {
+    esm: (url: string) => new Anthropic({ apiKey: 'test-key-esm-000000', baseURL: url }),
+    cjs: (url: string) => new CommonJsAnthropic({ apiKey: 'test-key-cjs-000000', baseURL: url }),
+  };
+  const BODY = { model: 'm', max_tokens: 5, messages: [{ role: 'user' as const, content: 'hi' }] };
+
+  it('control: the CommonJS copy is a different module instance', async () => {
+    expect(CommonJsAnthropic).not.toBe(Anthropic);
+    await using server = await createTestServer({ script: [status(400)] });
+    const thrown: unknown = await clients.cjs(server.url).messages.create(BODY, { maxRetries: 0 }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(CommonJsAPIError);
+    expect(thrown).not.toBeInstanceOf(APIError);
+  });
+
+  const rows: Case[] = [
+    { name: '400', fault: status(400), kind: 'bad_request', retryable: false, status: 400 },
+    { name: '401', fault: status(401), kind: 'auth', retryable: false, status: 401 },
+    { name: '429 retry-after', fault: status(429, { headers: { 'retry-after': '7' } }), kind: 'rate_limited', retryable: true, status: 429, retryAfterMs: 7000 },
+    { name: '429 retry-after-ms', fault: status(429, { headers: { 'retry-after-ms': '120' } }), kind: 'rate_limited', retryable: true, retryAfterMs: 120 },
+    { name: '529 overloaded_error', fault: status(529), kind: 'overloaded', retryable: true, status: 529 },
+    { name: '500', fault: status(500), kind: 'server', retryable: true, status: 500 },
+    { name: '500 x-should-retry: false', fault: status(500, { headers: { 'x-should-retry': 'false' } }), kind: 'server', retryable: false },
+    { name: 'connection reset', fault: { type: 'reset' }, kind: 'connection', retryable: true },
+  ];
+
+  describe.each(['esm', 'cjs'] as const)('%s client', (system) => {
+    it.each(rows)('$name → $kind', async (row) => {
+      await using server = await createTestServer({ script: [row.fault, row.fault] });
+      const provider = createAnthropicProvider({ client: clients[system](server.url) });
+      for (const call of [() => provider.chat(REQUEST, callContext()), () => collect(provider.stream(REQUEST, callContext()))]) {
+        const error = await failure(call);
+        expect(error.kind).toBe(row.kind);
+        expect(error.retryable).toBe(row.retryable);
+        if (row.status !== undefined) expect(error.status).toBe(row.status);
+        expect(error.retryAfterMs).toBe(row.retryAfterMs);
+      }
+      expect(server.hits).toBe(2);
+    });
+
+    it('an attempt timeout is the KeelError Keel aborted with; a caller abort is aborted', async () => {
+      await using server = await createTestServer({ script: [{ type: 'hang' }, { type: 'hang' }] });
+      const provider = createAnthropicProvider({ client: clients[system](server.url) });
+      const timedOut = new AbortController();
+      const pending = failure(() => provider.chat(REQUEST, callContext(timedOut.signal)));
+      await vi.waitFor(() => expect(server.hits).toBe(1));
+      const reason = new KeelError('timeout', 'attempt timed out after 50ms', { provider: 'anthropic' });
+      timedOut.abort(reason);
+      expect(await pending).toBe(reason);
+
+      const aborted = new AbortController();
+      const pendingStream = failure(() => collect(provider.stream(REQUEST, callContext(aborted.signal))));
+      await vi.waitFor(() => expect(server.hits).toBe(2));
+      aborted.abort();
+      expect((await pendingStream).kind).toBe('aborted');
+    });
+
+    it("the SDK's own timeout error maps to timeout", async () => {
+      await using server = await createTestServer({ script: [{ type: 'hang' }] });
+      const thrown: unknown = await clients[system](server.url).messages.create(BODY, { timeout: 20, maxRetries: 0 }).catch((e: unknown) => e);
+      expect(mapAnthropicError(thrown, { provider: 'anthropic', model: 'm' }).kind).toBe('timeout');
+    });
   });
 });

@@ -21,7 +21,8 @@ import {
 import { KeelError, type KeelErrorKind } from '@keel/core';
 import { mapAnthropicError, type ErrorContext } from '../src/map-error.js';
 
-const KEY = 'sk-ant-canary-0123456789abcdef';
+// Not `sk-` shaped: only the exact-value scrub (context.secrets) can catch it.
+const KEY = 'b3JhbmdlLWNhbmFyeS0wMTIzNDU2Nzg5';
 const context: ErrorContext = { provider: 'anthropic', model: 'claude-test', secrets: [KEY] };
 
 interface ErrorBody {
@@ -302,5 +303,38 @@ describe('mapAnthropicError', () => {
         expect(text).not.toContain('sk-ant-canar');
       }
     }
+  });
+
+  describe('by shape, not by class identity', () => {
+    // What a bundle that renamed the SDK's classes, or another copy of the SDK, throws.
+    class Renamed extends Error {
+      constructor(
+        readonly status: number | undefined,
+        readonly headers: unknown,
+        readonly error: unknown,
+      ) {
+        super(`${status} ${JSON.stringify(error)}`);
+      }
+    }
+
+    it('an error with an HTTP status and plain-object headers is an API error', () => {
+      const body = { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } };
+      const mapped = mapAnthropicError(new Renamed(429, { 'Retry-After': '2' }, body), context);
+      expect(mapped).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 2000, retryable: true });
+      // The reset fallback reads plain records too.
+      const reset = { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': new Date(Date.now() + 60_000).toISOString() };
+      expect(mapAnthropicError(new Renamed(429, reset, body), context).retryAfterMs).toBeGreaterThan(0);
+    });
+
+    it('an error without headers is not taken for an HTTP error', () => {
+      expect(mapAnthropicError(new Renamed(400, undefined, {}), context).status).toBeUndefined();
+    });
+
+    it('the SDK class names decide, whatever module instance defined them', () => {
+      const named = (name: string) => Object.defineProperty(new Error('x'), 'name', { value: name });
+      expect(mapAnthropicError(named('APIConnectionTimeoutError'), context).kind).toBe('timeout');
+      expect(mapAnthropicError(named('APIConnectionError'), context).kind).toBe('connection');
+      expect(mapAnthropicError(named('APIUserAbortError'), context).kind).toBe('aborted');
+    });
   });
 });

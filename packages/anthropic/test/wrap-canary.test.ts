@@ -4,9 +4,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { KeelError } from '@keel/core';
 import { createTestServer, type Fault } from '@keel/testkit';
 import { wrapAnthropic } from '../src/index.js';
-import { CANARY_KEY, failure } from './support.js';
+import { failure } from './support.js';
 
-const BODY = { model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user' as const, content: 'Say something.' }] };
+// Not `sk-` shaped, so no key regex catches it: only the exact value the adapter reads from the client.
+const CANARY_KEY = 'R2F0ZXdheS1jYW5hcnktOWU0YjJhN2Mx';
+const PROMPT = 'Summarise the Halcyon merger terms for the board, reference 4be1d07a.';
+
+const BODY = { model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user' as const, content: PROMPT }] };
 
 // Servers and proxies do echo keys back; whatever they send, no thrown error may carry it.
 const ECHO = `invalid key ${CANARY_KEY} (Bearer ${CANARY_KEY})`;
@@ -17,16 +21,19 @@ const FAULTS: [string, Fault][] = [
   ['502 page echoing the key', { type: 'status', status: 502, body: `<html>${ECHO}</html>` }],
   ['error event echoing the key', { type: 'error-event', afterChunks: 2, message: ECHO }],
   ['reset after output', { type: 'reset-after', chunks: 2 }],
+  ['400 echoing the prompt', { type: 'status', status: 400, echoRequest: true }],
+  ['422 echoing the prompt', { type: 'status', status: 422, echoRequest: true }],
 ];
 
 function expectNoKey(error: KeelError): void {
   for (const text of [error.message, JSON.stringify(error), inspect(error, { depth: 10 }), error.stack ?? '', JSON.stringify(error.cause ?? null)]) {
     expect(text).not.toContain(CANARY_KEY);
-    expect(text).not.toContain('canary-7d41');
+    expect(text).not.toContain('Halcyon');
+    expect(text).not.toContain('4be1d07a');
   }
 }
 
-describe('wrapAnthropic: the API key never appears in a thrown error', () => {
+describe('wrapAnthropic: neither the API key nor the prompt appears in a thrown error', () => {
   it.each(FAULTS)('%s (JSON and stream)', async (_name, fault) => {
     await using server = await createTestServer({ script: [fault, fault] });
     const wrapped = wrapAnthropic(new Anthropic({ apiKey: CANARY_KEY, baseURL: server.url }), {

@@ -16,7 +16,7 @@ export type {
   TimeoutOptions,
 } from './config/schema.js';
 export type { BreakerSnapshot, BreakerState } from './policies/circuit-breaker.js';
-export { readRetryDirective } from './policies/retry-after.js';
+export { headerValue, readRetryDirective } from './policies/retry-after.js';
 export type { HeaderSource, RetryDirective } from './policies/retry-after.js';
 export { compose } from './pipeline/compose.js';
 export type { Attempt, AttemptContext, CallState, Policy } from './pipeline/context.js';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ERROR_KINDS, KeelError, redact } from '../src/index.js';
+import { clientOptionSecrets, ERROR_KINDS, KeelError, redact, redactEchoes, requestContentOf, type AttemptRecord } from '../src/index.js';
 
 describe('KeelError', () => {
   it('derives retryable from its kind unless told otherwise', () => {
@@ -46,5 +46,94 @@ describe('KeelError', () => {
     expect(copy.retryable).toBe(false);
     expect(copy.kind).toBe('server');
     expect(error.with({ kind: 'timeout' }).retryable).toBe(true);
+  });
+});
+
+/** Every rendering of an error a service might log or send on. */
+function renderings(error: KeelError): string[] {
+  return [error.message, String(error), String(error.stack), JSON.stringify(error), JSON.stringify(error.cause ?? null), inspect(error, { depth: 20, showHidden: true })];
+}
+
+describe('a key used as a model or provider value', () => {
+  // Not key-shaped: only the exact value can catch it.
+  const key = 'c2VjcmV0LWtleS1hcy1tb2RlbC0wMDAx';
+  const attempt = (model: string): AttemptRecord => ({ attempt: 1, provider: key, model, outcome: 'not_found', status: 404, durationMs: 3 });
+
+  it('is redacted in model, provider and attempts, not only in the message', () => {
+    const error = new KeelError('not_found', `The model ${key} does not exist`, { model: key, provider: key, attempts: [attempt(key)], secrets: [key] });
+    for (const text of renderings(error)) expect(text).not.toContain(key);
+    expect(error.model).toBe('[redacted]');
+    expect(error.attempts[0]).toMatchObject({ model: '[redacted]', provider: '[redacted]', status: 404 });
+  });
+
+  it('stays redacted in the attempts and model the pipeline attaches later with with()', () => {
+    const error = new KeelError('not_found', 'no such model', { model: key, secrets: [key] });
+    const withAttempts = error.with({ attempts: [attempt(key), attempt('gpt-4o-mini')], model: key });
+    for (const text of renderings(withAttempts)) expect(text).not.toContain(key);
+    expect(withAttempts.attempts.map((record) => record.model)).toEqual(['[redacted]', 'gpt-4o-mini']);
+    // A KeelError that wraps it (a stream cut after its first token) inherits its secrets.
+    const wrapping = new KeelError('truncated', 'stream failed', { cause: withAttempts }).with({ attempts: [attempt(key)] });
+    for (const text of renderings(wrapping)) expect(text).not.toContain(key);
+  });
+
+  it('the secrets are never printed or serialised', () => {
+    const error = new KeelError('auth', 'nope', { secrets: [key] });
+    expect(Object.keys(error).join()).not.toContain('secret');
+    for (const text of renderings(error)) expect(text).not.toContain(key);
+  });
+});
+
+describe('request content echoed by the provider', () => {
+  const prompt = `Draft the Nightingale memo, ref 7f2c9e41.\n\n${'Confidential numbers follow. '.repeat(30)}`;
+  const content = { texts: ['Be terse.', prompt] };
+
+  it('is scrubbed from the message, stack, cause and issues', () => {
+    // A provider that quotes the first part of the offending value, whitespace flattened and cut.
+    const echo = `Invalid value for 'content': '${prompt.replace(/\s+/g, ' ').slice(0, 150)}…'`;
+    const cause = Object.assign(new Error(`400 ${echo}`), { status: 400 });
+    const error = new KeelError('bad_request', `OpenAI 400: ${echo}`, { cause, requestContent: content, issues: [echo] });
+    for (const text of [...renderings(error), ...(error.issues ?? [])]) {
+      expect(text).not.toContain('Nightingale');
+      expect(text).not.toContain('Confidential numbers');
+    }
+    expect(error.message).toMatch(/^OpenAI 400: Invalid value for 'content': '\[prompt redacted\] ?…'$/);
+  });
+
+  it('catches a whole short message text, and leaves shorter common fragments alone', () => {
+    expect(redactEchoes("Unknown content 'Be terse.' in messages", content)).toBe("Unknown content '[prompt redacted]' in messages");
+    // "Confidential" (12) is an echo; "numbers" alone (7) is not treated as prompt text.
+    expect(redactEchoes('numbers must be positive', content)).toBe('numbers must be positive');
+    expect(redactEchoes('see Confidential policy', content)).toBe('see [prompt redacted] policy');
+  });
+
+  it('finds an echo from the middle of a multi-megabyte prompt', () => {
+    const big = `${'lorem ipsum dolor sit amet '.repeat(200_000)}NEEDLE-9d3e1f77-in-the-middle ${'consectetur adipiscing '.repeat(100_000)}`;
+    expect(redactEchoes('bad token near NEEDLE-9d3e1f77-in-the-middle here', { texts: [big] })).toBe('bad token near [prompt redacted] here');
+  });
+
+  it('requestContentOf takes message texts and the long strings in extra, but not extra.model', () => {
+    const collected = requestContentOf({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hi there' }],
+      extra: { model: 'a-very-long-model-name-2025', tools: [{ function: { arguments: '{"account":"ACME-00912-secret"}' } }], tool_choice: 'auto' },
+    });
+    expect(collected.texts).toEqual(['Hi there']);
+    expect(collected.fragments).toEqual(['{"account":"ACME-00912-secret"}']);
+  });
+});
+
+describe('clientOptionSecrets', () => {
+  it('reads every header and query value, in every shape the SDKs store headers', () => {
+    const expected = ['5d1f8c2e-9a47-4b3e-8f61-c02d7e9b4a15', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln', 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln', 'azure-0f3a9c7e'];
+    const shapes: unknown[] = [
+      { 'x-portkey-api-key': expected[0], Authorization: expected[1], 'x-nulled': null },
+      new Headers({ 'x-portkey-api-key': expected[0] as string, authorization: expected[1] as string }),
+      [['x-portkey-api-key', expected[0]], ['authorization', expected[1]]],
+      { values: new Headers({ 'x-portkey-api-key': expected[0] as string, authorization: expected[1] as string }), nulls: new Set() },
+    ];
+    for (const defaultHeaders of shapes) {
+      expect(clientOptionSecrets({ defaultHeaders, defaultQuery: { 'api-key': expected[3] } })).toEqual(expect.arrayContaining(expected));
+    }
+    expect(clientOptionSecrets(undefined)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { clientOptionSecrets } from '@keel/core';
 import type OpenAI from 'openai';
 
 /**
@@ -15,10 +16,16 @@ export function deriveClient(client: OpenAI): OpenAI {
   return client.withOptions({ maxRetries: 0, timeout: NO_TIMEOUT_MS });
 }
 
-/** The client's credentials, read at error time (an `apiKey` function refreshes them). */
+/**
+ * The client's credentials and every header and query value it was built with, read at error
+ * time (the SDK can resolve a key lazily). `_options` is the SDK's own (protected) copy of the
+ * constructor options, which `withOptions` carries over.
+ */
 export function secretsOf(client: OpenAI): string[] {
   const secrets: string[] = [];
   if (typeof client.apiKey === 'string') secrets.push(client.apiKey);
   if (typeof client.adminAPIKey === 'string') secrets.push(client.adminAPIKey);
+  const options = (client as unknown as { _options?: { defaultHeaders?: unknown; defaultQuery?: unknown } })._options;
+  secrets.push(...clientOptionSecrets(options));
   return secrets;
 }

@@ -1,5 +1,5 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import {
+  errorClassNames,
   errorDetail,
   isAbortError,
   KeelError,
@@ -8,6 +8,7 @@ import {
   socketCodeSuffix,
   transportFailure,
   type AdapterErrorContext,
+  type HeaderSource,
   type KeelErrorKind,
 } from '@keel/core';
 
@@ -63,6 +64,21 @@ const CONTEXT_LENGTH_MESSAGE = /maximum context length|context window/i;
 
 
 /**
+ * The fields of the SDK's `APIError` the mapper reads. Errors are classified by this shape and
+ * the SDK's class names, never by `instanceof`: a client built from `require('openai')` throws
+ * the CommonJS copy's classes, which are not the ones this ESM module imports.
+ */
+interface ApiErrorShape {
+  readonly status?: number | undefined;
+  readonly headers?: HeaderSource;
+  /** The parsed `error` object of the body. */
+  readonly error?: unknown;
+  readonly code?: unknown;
+  readonly type?: unknown;
+  readonly message: string;
+}
+
+/**
  * Maps anything the `openai` SDK (or the fetch under it) throws to a {@link KeelError}. A
  * KeelError passes through unchanged; an abort becomes the signal's own KeelError reason when
  * Keel aborted the attempt (a timeout), else `aborted`.
@@ -70,22 +86,23 @@ const CONTEXT_LENGTH_MESSAGE = /maximum context length|context window/i;
 export function mapOpenAIError(error: unknown, context: ErrorContext): KeelError {
   if (context.signal?.aborted) return abortError(context.signal.reason, error, context);
   if (KeelError.is(error)) return error;
-  if (error instanceof APIUserAbortError || isAbortError(error)) return abortError(undefined, error, context);
-  if (error instanceof APIConnectionTimeoutError) {
+  const names = errorClassNames(error);
+  if (names.has('APIUserAbortError') || isAbortError(error)) return abortError(undefined, error, context);
+  if (names.has('APIConnectionTimeoutError')) {
     return create('timeout', `OpenAI request timed out: ${errorDetail(error)}`, error, context);
   }
-  if (error instanceof APIConnectionError) {
+  if (names.has('APIConnectionError')) {
     return create('connection', `OpenAI connection error${socketCodeSuffix(error)}: ${errorDetail(error)}`, error, context);
   }
-  if (isApiError(error)) return fromApiError(error, context);
+  if (isApiError(error, names)) return fromApiError(error, context);
   const transport = transportFailure(error, 'OpenAI');
   if (transport) return create(transport.kind, transport.message, error, context);
   return create('server', `OpenAI request failed: ${errorDetail(error)}`, error, context);
 }
 
-function fromApiError(error: APIError, context: ErrorContext): KeelError {
+function fromApiError(error: ApiErrorShape, context: ErrorContext): KeelError {
   const status = error.status;
-  const code = typeof error.code === 'string' && error.code !== '' ? error.code : error.type;
+  const code = typeof error.code === 'string' && error.code !== '' ? error.code : typeof error.type === 'string' ? error.type : undefined;
   const message = sdkMessage(error);
   const rule =
     (code !== undefined ? BY_CODE.get(code) : undefined) ??
@@ -103,6 +120,7 @@ function fromApiError(error: APIError, context: ErrorContext): KeelError {
     retryable: directive.shouldRetry ?? rule.retryable,
     cause: error,
     secrets: context.secrets,
+    requestContent: context.requestContent,
   });
 }
 
@@ -122,18 +140,25 @@ function create(kind: KeelErrorKind, message: string, cause: unknown, context: E
     model: context.model,
     cause,
     secrets: context.secrets,
+    requestContent: context.requestContent,
   });
 }
 
 /** The API's own message, without the `429 ` prefix the SDK adds. */
-function sdkMessage(error: APIError): string {
+function sdkMessage(error: ApiErrorShape): string {
   const body: unknown = error.error;
   const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
   return oneLine(typeof message === 'string' ? message : error.message.replace(/^\d{3} /, ''));
 }
 
-// A guard rather than a bare `instanceof`, which would narrow to APIError<any, any, any>.
-function isApiError(error: unknown): error is APIError {
-  return error instanceof APIError;
+/**
+ * The SDK's `APIError` (any subclass), from any copy of the SDK; or, for a bundle that renamed
+ * the classes, anything with an HTTP status and response headers.
+ */
+function isApiError(error: unknown, names: ReadonlySet<string>): error is ApiErrorShape {
+  if (!(error instanceof Error)) return false;
+  if (names.has('APIError')) return true;
+  const { status, headers } = error as { status?: unknown; headers?: unknown };
+  return typeof status === 'number' && Number.isInteger(status) && typeof headers === 'object' && headers !== null;
 }
 

@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
+import type * as Sdk from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import OpenAI, { APIError } from 'openai';
 import { createTestServer, type Fault } from '@keel/testkit';
 import { KeelError, type KeelErrorKind, type Provider } from '@keel/core';
+import { createOpenAIProvider, mapOpenAIError } from '../src/index.js';
 import { REQUEST, callContext, collect, failure, providerFor, userClient } from './support.js';
 
 type TestServer = Awaited<ReturnType<typeof createTestServer>>;
@@ -171,5 +175,75 @@ describe('abort', () => {
     const error = await failure(() => providerFor(server.url).chat(REQUEST, callContext(AbortSignal.abort())));
     expect(error.kind).toBe('aborted');
     expect(server.hits).toBe(0);
+  });
+});
+
+describe('clients built from either module system map the same way', () => {
+  // `require('openai')` loads the SDK's CommonJS build: a second copy of every error class.
+  const require = createRequire(import.meta.url);
+  const { OpenAI: CommonJsOpenAI, APIError: CommonJsAPIError } = require('openai') as typeof Sdk;
+  const clients = {
+    esm: (url: string) => new OpenAI({ apiKey: 'test-key-esm-000000', baseURL: `${url}/v1` }),
+    cjs: (url: string) => new CommonJsOpenAI({ apiKey: 'test-key-cjs-000000', baseURL: `${url}/v1` }),
+  };
+
+  it('control: the CommonJS copy is a different module instance', async () => {
+    expect(CommonJsOpenAI).not.toBe(OpenAI);
+    await using server = await createTestServer({ script: [status(400)] });
+    const thrown: unknown = await clients.cjs(server.url).chat.completions.create({ model: 'm', messages: [] }, { maxRetries: 0 }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(CommonJsAPIError);
+    expect(thrown).not.toBeInstanceOf(APIError);
+  });
+
+  const rows: Case[] = [
+    { name: '400', fault: status(400), kind: 'bad_request', retryable: false, status: 400 },
+    { name: '401', fault: status(401), kind: 'auth', retryable: false, status: 401 },
+    { name: '429 retry-after', fault: status(429, { headers: { 'retry-after': '7' } }), kind: 'rate_limited', retryable: true, status: 429, retryAfterMs: 7000 },
+    { name: '429 retry-after-ms', fault: status(429, { headers: { 'retry-after-ms': '120' } }), kind: 'rate_limited', retryable: true, retryAfterMs: 120 },
+    { name: '400 context_length_exceeded', fault: status(400, { error: { code: 'context_length_exceeded' } }), kind: 'context_length', retryable: false },
+    { name: '500', fault: status(500), kind: 'server', retryable: true, status: 500 },
+    { name: '500 x-should-retry: false', fault: status(500, { headers: { 'x-should-retry': 'false' } }), kind: 'server', retryable: false },
+    { name: 'connection reset', fault: { type: 'reset' }, kind: 'connection', retryable: true },
+  ];
+
+  describe.each(['esm', 'cjs'] as const)('%s client', (system) => {
+    it.each(rows)('$name → $kind', async (row) => {
+      await using server = await createTestServer({ script: [row.fault, row.fault] });
+      const provider = createOpenAIProvider({ client: clients[system](server.url) });
+      for (const call of [() => provider.chat(REQUEST, callContext()), () => collect(provider.stream(REQUEST, callContext()))]) {
+        const error = await failure(call);
+        expect(error.kind).toBe(row.kind);
+        expect(error.retryable).toBe(row.retryable);
+        if (row.status !== undefined) expect(error.status).toBe(row.status);
+        expect(error.retryAfterMs).toBe(row.retryAfterMs);
+      }
+      expect(server.hits).toBe(2);
+    });
+
+    it('an attempt timeout is the KeelError Keel aborted with; a caller abort is aborted', async () => {
+      await using server = await createTestServer({ script: [{ type: 'hang' }, { type: 'hang' }] });
+      const provider = createOpenAIProvider({ client: clients[system](server.url) });
+      const timedOut = new AbortController();
+      const pending = failure(() => provider.chat(REQUEST, callContext(timedOut.signal)));
+      await vi.waitFor(() => expect(server.hits).toBe(1));
+      const reason = new KeelError('timeout', 'attempt timed out after 50ms', { provider: 'openai' });
+      timedOut.abort(reason);
+      expect(await pending).toBe(reason);
+
+      const aborted = new AbortController();
+      const pendingStream = failure(() => collect(provider.stream(REQUEST, callContext(aborted.signal))));
+      await vi.waitFor(() => expect(server.hits).toBe(2));
+      aborted.abort();
+      expect((await pendingStream).kind).toBe('aborted');
+    });
+
+    it("the SDK's own timeout error maps to timeout", async () => {
+      await using server = await createTestServer({ script: [{ type: 'hang' }] });
+      // A client timeout the user set on the call path: the SDK throws APIConnectionTimeoutError.
+      const client = clients[system](server.url);
+      const thrown: unknown = await client.chat.completions.create({ model: 'm', messages: [] }, { timeout: 20, maxRetries: 0 }).catch((e: unknown) => e);
+      const error = mapOpenAIError(thrown, { provider: 'openai', model: 'm' });
+      expect(error.kind).toBe('timeout');
+    });
   });
 });

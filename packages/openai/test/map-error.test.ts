@@ -10,7 +10,8 @@ import {
 import { KeelError, type KeelErrorKind } from '@keel/core';
 import { mapOpenAIError, type ErrorContext } from '../src/map-error.js';
 
-const KEY = 'sk-canary-0123456789abcdef';
+// Not `sk-` shaped: only the exact-value scrub (context.secrets) can catch it.
+const KEY = 'Qm9vZGxlLWNhbmFyeS0wMTIzNDU2Nzg5';
 const context: ErrorContext = { provider: 'openai', model: 'gpt-test', secrets: [KEY] };
 
 /** Builds the error the SDK would for an HTTP error response, through its own factory. */
@@ -203,5 +204,35 @@ describe('mapOpenAIError', () => {
         expect(text).not.toContain('sk-canar');
       }
     }
+  });
+
+  describe('by shape, not by class identity', () => {
+    // What a bundle that renamed the SDK's classes, or another copy of the SDK, throws.
+    class Renamed extends Error {
+      constructor(
+        readonly status: number | undefined,
+        readonly headers: unknown,
+        readonly error: unknown,
+      ) {
+        super(`${status} ${JSON.stringify(error)}`);
+      }
+    }
+
+    it('an error with an HTTP status and plain-object headers is an API error', () => {
+      const mapped = mapOpenAIError(new Renamed(429, { 'Retry-After': '2' }, { message: 'slow down', code: 'rate_limit_exceeded' }), context);
+      expect(mapped).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 2000, retryable: true });
+      expect(mapOpenAIError(new Renamed(401, new Headers(), { message: 'no' }), context)).toMatchObject({ kind: 'auth', retryable: false });
+    });
+
+    it('an error without headers is not taken for an HTTP error', () => {
+      expect(mapOpenAIError(new Renamed(400, undefined, {}), context).status).toBeUndefined();
+    });
+
+    it('the SDK class names decide, whatever module instance defined them', () => {
+      const named = (name: string) => Object.defineProperty(new Error('x'), 'name', { value: name });
+      expect(mapOpenAIError(named('APIConnectionTimeoutError'), context).kind).toBe('timeout');
+      expect(mapOpenAIError(named('APIConnectionError'), context).kind).toBe('connection');
+      expect(mapOpenAIError(named('APIUserAbortError'), context).kind).toBe('aborted');
+    });
   });
 });

@@ -27,6 +27,11 @@ export type Fault =
       error?: { type?: string; code?: string; message?: string; param?: string };
       /** A raw body sent verbatim instead of the wire's error JSON (e.g. a proxy's HTML page). */
       body?: string;
+      /**
+       * Quote the request's last user message text in the error message, as real APIs do when a
+       * 400/422 names the offending value (a leak test's prompt canary). @default false
+       */
+      echoRequest?: boolean;
     }
   /** The socket is reset before any response byte. */
   | { type: 'reset' }

@@ -20,6 +20,8 @@ export interface ReplyPlan {
   readonly includeUsage: boolean;
   /** The API key the client sent, for wires that quote a masked copy in 401 messages. */
   readonly apiKey: string | undefined;
+  /** The request's last user message text, quoted by error bodies that echo the request. */
+  readonly lastUserText?: string | undefined;
 }
 
 /** Splits text into word-sized deltas, keeping whitespace, so the deltas join back exactly. */

@@ -3,3 +3,5 @@ export type { AttemptRecord, BudgetDetails, KeelErrorOptions, SanitizedCause } f
 export { ERROR_KINDS, KEEL_ERROR_KINDS, CALLER_CAUSED_KINDS, isRetryableKind } from './kinds.js';
 export type { KeelErrorKind } from './kinds.js';
 export { redact } from './redact.js';
+export { MIN_ECHO_LENGTH, MIN_WHOLE_ECHO_LENGTH, redactEchoes } from './echo.js';
+export type { RequestContent } from './echo.js';

@@ -1,4 +1,5 @@
 import { ERROR_KINDS, type KeelErrorKind } from './kinds.js';
+import { redactEchoes, type RequestContent } from './echo.js';
 import { redact } from './redact.js';
 
 const BRAND = Symbol.for('keel.error');
@@ -52,8 +53,13 @@ export interface KeelErrorOptions {
   readonly attempts?: readonly AttemptRecord[] | undefined;
   /** Any thrown value; it is reduced to a {@link SanitizedCause}. */
   readonly cause?: unknown;
-  /** Exact secret values to scrub from the message and cause (e.g. the client's API key). */
+  /**
+   * Exact secret values to scrub from the message, cause, issues and the `provider` / `model`
+   * fields, own and per attempt (the client's API key, its header values).
+   */
   readonly secrets?: readonly string[] | undefined;
+  /** The request's content, scrubbed from the message and cause when the provider echoed it. */
+  readonly requestContent?: RequestContent | undefined;
   /** For `bad_request` raised by Keel's validation: one line per problem. */
   readonly issues?: readonly string[] | undefined;
   /** For a stream cut after its first token: the text the caller already received. */
@@ -79,23 +85,37 @@ export class KeelError extends Error {
   readonly issues: readonly string[] | undefined;
   readonly partialText: string | undefined;
   readonly budget: BudgetDetails | undefined;
+  /**
+   * The exact secrets this error was scrubbed with, kept (private: never printed, serialised or
+   * cloned) so that `with()` can scrub the attempts and model the pipeline attaches later.
+   */
+  readonly #secrets: readonly string[];
 
   constructor(kind: KeelErrorKind, message: string, options: KeelErrorOptions = {}) {
-    const secrets = options.secrets ?? [];
-    super(redact(message, secrets));
+    // A wrapping error inherits the secrets of the KeelError it wraps.
+    const secrets = [...(options.secrets ?? []), ...KeelError.#secretsOf(options.cause)];
+    // Scrubbed before super(): the stack trace embeds the message.
+    super(scrub(message, secrets, options.requestContent));
+    this.#secrets = secrets;
     this.kind = kind;
     this.retryable = options.retryable ?? ERROR_KINDS[kind].retryable;
-    this.provider = options.provider;
-    this.model = options.model;
+    this.provider = redactOptional(options.provider, secrets);
+    this.model = redactOptional(options.model, secrets);
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
-    this.attempts = options.attempts ?? [];
-    this.cause = options.cause === undefined ? undefined : sanitizeCause(options.cause, secrets);
+    // A key passed as a model name would otherwise reach JSON.stringify through the attempt log.
+    this.attempts = (options.attempts ?? []).map((record) => redactAttempt(record, secrets));
+    this.cause = options.cause === undefined ? undefined : sanitizeCause(options.cause, secrets, options.requestContent);
     // Issues can quote what the caller sent (a feature name, a key name): scrub them like the message.
-    this.issues = options.issues?.map((issue) => redact(issue, secrets));
+    this.issues = options.issues?.map((issue) => scrub(issue, secrets, options.requestContent));
     this.partialText = options.partialText;
     this.budget = options.budget;
     Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** A KeelError's secrets; none for anything else, or for a KeelError from another copy of this package. */
+  static #secretsOf(value: unknown): readonly string[] {
+    return typeof value === 'object' && value !== null && #secrets in value ? value.#secrets : [];
   }
 
   /** True for a KeelError from any copy of this package (duplicate installs included). */
@@ -104,7 +124,7 @@ export class KeelError extends Error {
   }
 
   /** A copy with some fields replaced; the pipeline uses it to attach attempts and context. */
-  with(overrides: Partial<Omit<KeelErrorOptions, 'cause' | 'secrets'>> & { kind?: KeelErrorKind; message?: string }): KeelError {
+  with(overrides: Partial<Omit<KeelErrorOptions, 'cause' | 'secrets' | 'requestContent'>> & { kind?: KeelErrorKind; message?: string }): KeelError {
     const copy = new KeelError(overrides.kind ?? this.kind, overrides.message ?? this.message, {
       retryable: overrides.retryable ?? (overrides.kind ? undefined : this.retryable),
       provider: overrides.provider ?? this.provider,
@@ -115,6 +135,7 @@ export class KeelError extends Error {
       issues: overrides.issues ?? this.issues,
       partialText: overrides.partialText ?? this.partialText,
       budget: overrides.budget ?? this.budget,
+      secrets: this.#secrets,
     });
     // The cause is already sanitised; keep it as is rather than sanitising twice.
     Object.defineProperty(copy, 'cause', { value: this.cause, enumerable: true });
@@ -145,19 +166,44 @@ export class KeelError extends Error {
   }
 }
 
-export function sanitizeCause(cause: unknown, secrets: readonly string[] = []): SanitizedCause {
+/** Longest cause message kept: an SDK error's message can hold a whole response body. */
+const MAX_CAUSE_MESSAGE = 500;
+
+export function sanitizeCause(cause: unknown, secrets: readonly string[] = [], requestContent?: RequestContent): SanitizedCause {
   if (KeelError.is(cause)) {
     return { name: cause.name, message: cause.message, status: cause.status, code: cause.kind };
   }
+  const clean = (text: string) => scrub(text, secrets, requestContent);
   if (cause instanceof Error) {
     const fields = cause as Error & { status?: unknown; code?: unknown; type?: unknown };
     return {
-      name: redact(cause.name, secrets),
-      message: redact(cause.message, secrets),
+      name: clean(cause.name),
+      message: clean(bounded(cause.message)),
       status: typeof fields.status === 'number' ? fields.status : undefined,
-      code: typeof fields.code === 'string' ? redact(fields.code, secrets) : undefined,
-      type: typeof fields.type === 'string' ? redact(fields.type, secrets) : undefined,
+      code: typeof fields.code === 'string' ? clean(fields.code) : undefined,
+      type: typeof fields.type === 'string' ? clean(fields.type) : undefined,
     };
   }
-  return { name: typeof cause, message: redact(String(cause), secrets) };
+  return { name: typeof cause, message: clean(bounded(String(cause))) };
+}
+
+/** Secrets first (exact values and key shapes), then echoes of the request. */
+function scrub(text: string, secrets: readonly string[], requestContent: RequestContent | undefined): string {
+  return redactEchoes(redact(text, secrets), requestContent);
+}
+
+/** One line (echo matching compares whitespace runs as one space), cut to a bounded length. */
+function bounded(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_CAUSE_MESSAGE ? `${line.slice(0, MAX_CAUSE_MESSAGE)}…` : line;
+}
+
+function redactOptional(value: string | undefined, secrets: readonly string[]): string | undefined {
+  return value === undefined ? undefined : redact(value, secrets);
+}
+
+function redactAttempt(record: AttemptRecord, secrets: readonly string[]): AttemptRecord {
+  const provider = redact(record.provider, secrets);
+  const model = redact(record.model, secrets);
+  return provider === record.provider && model === record.model ? record : { ...record, provider, model };
 }

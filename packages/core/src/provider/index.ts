@@ -1,4 +1,6 @@
 export type { ChatMessage, FinishReason, Usage } from './messages.js';
 export type { CallContext, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
-export { errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, transportFailure, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
+export { errorClassNames, errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, transportFailure, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
 export type { AdapterErrorContext, TransportFailure } from './transport-errors.js';
+export { requestContentOf } from './request-content.js';
+export { clientOptionSecrets } from './client-secrets.js';

@@ -1,3 +1,5 @@
+import type { RequestContent } from '../errors/echo.js';
+
 /**
  * Helpers for adapters' error mapping that do not depend on any SDK: what the fetch under an
  * SDK throws (undici, Node's net) looks the same whichever SDK is on top.
@@ -55,8 +57,29 @@ export interface AdapterErrorContext {
   readonly model: string;
   /** The attempt's signal: once it has aborted, its reason decides the error. */
   readonly signal?: AbortSignal | undefined;
-  /** Exact values to scrub from messages (the client's keys and tokens). */
+  /** Exact values to scrub from messages (the client's keys, tokens and header values). */
   readonly secrets?: readonly string[] | undefined;
+  /** The request's content, scrubbed from provider messages that echo it (`requestContentOf`). */
+  readonly requestContent?: RequestContent | undefined;
+}
+
+/**
+ * The class names along an error's prototype chain, plus its `name`. Adapters classify SDK
+ * errors by these rather than by `instanceof`: a client built from `require('openai')` throws
+ * the CommonJS copy's classes, which are not the ESM copy's.
+ */
+export function errorClassNames(error: unknown): ReadonlySet<string> {
+  const names = new Set<string>();
+  if (typeof error !== 'object' || error === null) return names;
+  const name = (error as { name?: unknown }).name;
+  if (typeof name === 'string') names.add(name);
+  let proto: unknown = Object.getPrototypeOf(error);
+  for (let depth = 0; depth < 10 && typeof proto === 'object' && proto !== null; depth++) {
+    const ctor = (proto as { constructor?: unknown }).constructor;
+    if (typeof ctor === 'function' && ctor.name !== '') names.add(ctor.name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  return names;
 }
 
 /** A failure of the transport under an SDK rather than of the API, as a kind and a message. */

@@ -37,10 +37,11 @@ describe('pipeline over the real openai client', () => {
     const { server, keel } = await setup();
     server.script([
       { type: 'status', status: 429, headers: { 'retry-after-ms': '30' } },
-      { type: 'status', status: 429, headers: { 'retry-after': '0.02' } },
+      // Delta-seconds are whole numbers (RFC 9110); `0.02` would be ignored.
+      { type: 'status', status: 429, headers: { 'retry-after': '0' } },
     ]);
     const result = await keel.chat({ feature: 'f', messages });
-    expect(result.attempts.map((a) => a.waitMs)).toEqual([30, 20, undefined]);
+    expect(result.attempts.map((a) => a.waitMs)).toEqual([30, 0, undefined]);
     expect(server.hits).toBe(3);
 
     server.script([{ type: 'status', status: 503, headers: { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() } }]);

@@ -28,5 +28,6 @@ export function planReply({ wire, info, index, fault, text, receivedAt }: PlanIn
     usage: ok?.usage ?? { inputTokens: estimateTokens(info.promptChars), outputTokens: chunks.length },
     includeUsage: info.includeUsage,
     apiKey: info.apiKey,
+    lastUserText: info.lastUserText,
   };
 }

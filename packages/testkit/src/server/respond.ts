@@ -88,7 +88,7 @@ export async function respond(fault: Fault, ex: Exchange): Promise<void> {
     case 'ok':
       return sendOk(ex, { headers: fault.headers, chunkDelayMs: fault.chunkDelayMs });
     case 'status':
-      return sendStatus(ex, fault.status, fault.error ?? {}, fault.headers, fault.body);
+      return sendStatus(ex, fault.status, { ...fault.error, echoRequest: fault.echoRequest }, fault.headers, fault.body);
     case 'reset':
       return ex.reset();
     case 'hang':

@@ -1,5 +1,5 @@
 import type { ReplyPlan } from '../reply.js';
-import { sseFrame, textLength } from './sse.js';
+import { lastUserText, sseFrame, textLength, withEcho } from './sse.js';
 import type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
 
 /** Default error `type` and message per status, as the Messages API sends them. */
@@ -34,7 +34,7 @@ function errorFields(plan: ReplyPlan, status: number, spec: WireErrorSpec) {
   const fallbackMessage = status === 404 ? `model: ${plan.model}` : base.message;
   return {
     type: spec.type ?? base.type,
-    message: spec.message ?? (spec.code ? CODE_MESSAGES[spec.code] : undefined) ?? fallbackMessage,
+    message: withEcho(spec.message ?? (spec.code ? CODE_MESSAGES[spec.code] : undefined) ?? fallbackMessage, plan, spec.echoRequest),
     // Newer API versions carry a stable code in `details.error_code`; only sent when scripted.
     ...(spec.code ? { details: { error_code: spec.code } } : {}),
   };
@@ -80,6 +80,7 @@ export const anthropicWire: WireFormat = {
       promptChars: textLength(record['messages']) + textLength(record['system']),
       // SDK 1.x sends the key as a bearer token; older clients and curl use x-api-key.
       apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
+      lastUserText: lastUserText(record['messages']),
     };
   },
 

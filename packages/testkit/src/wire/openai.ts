@@ -1,5 +1,5 @@
 import type { ReplyPlan } from '../reply.js';
-import { sseFrame, textLength } from './sse.js';
+import { lastUserText, sseFrame, textLength, withEcho } from './sse.js';
 import type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
 
 /** Shape of `error` in an OpenAI error body. */
@@ -97,7 +97,7 @@ function defaultError(plan: ReplyPlan, status: number, code: string | undefined)
 function errorFields(plan: ReplyPlan, status: number, spec: WireErrorSpec): OpenAIErrorFields {
   const base = defaultError(plan, status, spec.code);
   return {
-    message: spec.message ?? base.message,
+    message: withEcho(spec.message ?? base.message, plan, spec.echoRequest),
     type: spec.type ?? base.type,
     param: spec.param ?? base.param,
     code: spec.code ?? base.code,
@@ -155,6 +155,7 @@ export const openaiWire: WireFormat = {
       includeUsage: record['stream'] === true && options?.['include_usage'] === true,
       promptChars: textLength(record['messages']),
       apiKey: readBearer(headers),
+      lastUserText: lastUserText(record['messages']),
     };
   },
 

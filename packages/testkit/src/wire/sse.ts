@@ -19,3 +19,22 @@ export function textLength(value: unknown): number {
   }
   return 0;
 }
+
+/** The text of the last `user` message (string content, or its text parts joined). */
+export function lastUserText(messages: unknown): string | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i] as { role?: unknown; content?: unknown } | null;
+    if (message?.role !== 'user') continue;
+    if (typeof message.content === 'string') return message.content;
+    if (Array.isArray(message.content)) {
+      return message.content.map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : '')).join('');
+    }
+  }
+  return undefined;
+}
+
+/** A message with the request's text quoted after it, the way APIs echo an offending value. */
+export function withEcho(message: string, plan: { readonly lastUserText?: string | undefined }, echo: boolean | undefined): string {
+  return echo && plan.lastUserText !== undefined ? `${message} Offending input: '${plan.lastUserText}'` : message;
+}

@@ -10,6 +10,8 @@ export interface WireRequestInfo {
   /** Characters of prompt text, for the deterministic input-token count. */
   readonly promptChars: number;
   readonly apiKey: string | undefined;
+  /** The text of the last user message, for error bodies that echo the request. */
+  readonly lastUserText?: string | undefined;
 }
 
 /** An error as a fault describes it; every field falls back to the wire's default for the status. */
@@ -18,6 +20,8 @@ export interface WireErrorSpec {
   readonly code?: string | undefined;
   readonly message?: string | undefined;
   readonly param?: string | undefined;
+  /** Append the request's last user message text to the message, as real APIs echo input. */
+  readonly echoRequest?: boolean | undefined;
 }
 
 /**
