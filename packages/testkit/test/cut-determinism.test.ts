@@ -30,7 +30,7 @@ async function tally(runs: number, once: () => Promise<string>): Promise<Record<
 function endOf(error: unknown, sdkError: abstract new (...args: never[]) => Error): string {
   if (error === undefined) return 'no error';
   if (error instanceof sdkError) return `SDK error: ${error.message}`;
-  return error instanceof TypeError ? `TypeError: ${error.message}` : `other: ${String(error)}`;
+  return error instanceof TypeError ? `TypeError: ${error.message}` : `other: ${error instanceof Error ? error.name : typeof error}`;
 }
 
 function scriptedCut(chunks: number, how: CutHow) {
