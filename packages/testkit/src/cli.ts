@@ -3,11 +3,16 @@ import { parseArgs } from 'node:util';
 import { parseFaults, type Fault } from './faults.js';
 import { createTestServer } from './server/create-test-server.js';
 
-const USAGE = `Usage: keel-testkit serve [--port 0] [--host 127.0.0.1] [--script faults.json]
+/** The real-time grace before a `reset-after` cut: the CLI's clients run in another process. */
+const CLI_CUT_DELAY_MS = 25;
+
+const USAGE = `Usage: keel-testkit serve [--port 0] [--host 127.0.0.1] [--script faults.json] [--cut-delay-ms ${CLI_CUT_DELAY_MS}]
 
 Serves the OpenAI (POST /v1/chat/completions) and Anthropic (POST /v1/messages) wire formats,
 playing the faults in the script file (a JSON array of faults) one per request, then normal
 replies. Prints "keel-testkit listening on <url>" and runs until SIGINT or SIGTERM.
+--cut-delay-ms: how long a reset-after waits, once its bytes are sent, before it cuts, so a
+client in another process reads them first.
 `;
 
 async function loadScript(path: string | undefined): Promise<Fault[]> {
@@ -19,6 +24,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid --port ${JSON.stringify(value)}.`);
   return port;
+}
+
+function parseCutDelay(value: string): number {
+  const ms = Number(value);
+  if (value.trim() === '' || !Number.isFinite(ms) || ms < 0) throw new Error(`Invalid --cut-delay-ms ${JSON.stringify(value)}.`);
+  return ms;
 }
 
 function untilSignal(): Promise<void> {
@@ -37,6 +48,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       port: { type: 'string', short: 'p', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
       script: { type: 'string', short: 's' },
+      'cut-delay-ms': { type: 'string', default: String(CLI_CUT_DELAY_MS) },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,6 +64,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     script: await loadScript(values.script),
     port: parsePort(values.port),
     host: values.host,
+    cutDelayMs: parseCutDelay(values['cut-delay-ms']),
   });
   process.stdout.write(`keel-testkit listening on ${server.url}\n`);
   await untilSignal();

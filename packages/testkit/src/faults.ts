@@ -33,7 +33,7 @@ export type Fault =
        */
       echoRequest?: boolean;
     }
-  /** The socket is reset before any response byte. */
+  /** The socket is reset (TCP RST) right after the request arrives, before any response byte. */
   | { type: 'reset' }
   /** The request is accepted and never answered, until the client aborts or the server closes. */
   | { type: 'hang' }
@@ -43,8 +43,27 @@ export type Fault =
   | { type: 'slow-first-token'; delayMs: number }
   /** SSE: `chunks` text deltas, then silence with the socket open. JSON: headers, then no body. */
   | { type: 'stall-after'; chunks: number }
-  /** SSE: `chunks` text deltas, then the socket is destroyed. JSON: half the body, then the same. */
-  | { type: 'reset-after'; chunks: number }
+  /**
+   * SSE: `chunks` text deltas, then the connection ends mid-response. JSON: half the body (its
+   * `content-length` promises all of it), then the same. The SDKs see a body that ends early
+   * (`TypeError: terminated`).
+   *
+   * The bytes before the cut always reach the client: the server waits until they are written to
+   * the kernel, then the server's real-time `cutDelayMs` grace (see `TestServerOptions`), then one
+   * more event-loop turn, so a client in the same process has read them, and only then cuts.
+   */
+  | {
+      type: 'reset-after';
+      chunks: number;
+      /**
+       * How the connection ends: `fin` closes it (TCP FIN, a clean end of the byte stream that
+       * arrives behind the data), `rst` resets it (TCP RST). On a real network an RST makes the
+       * peer's kernel drop data it received but the application has not read yet, so an RST can
+       * lose the last chunks there; the testkit's wait makes both reach the client the same way.
+       * @default 'fin'
+       */
+      how?: CutHow;
+    }
   /** 200 `application/json` with a truncated body. */
   | { type: 'malformed-json' }
   /** SSE: after `afterChunks` text deltas (default 0), a `data:` line that is not JSON. JSON: like `malformed-json`. */
@@ -60,6 +79,11 @@ export type Fault =
    * JSON: the matching status error (Anthropic 529, OpenAI 500).
    */
   | { type: 'error-event'; afterChunks?: number; errorType?: string; message?: string };
+
+/** How `reset-after` ends the connection: a FIN (clean close) or an RST (reset). */
+export type CutHow = 'fin' | 'rst';
+
+export const CUT_HOWS: readonly CutHow[] = ['fin', 'rst'];
 
 export type FaultType = Fault['type'];
 
@@ -105,6 +129,9 @@ export function parseFaults(value: unknown): Fault[] {
       if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
         throw new TypeError(`Fault #${index} (${type}) needs a non-negative number "${field}".`);
       }
+    }
+    if (type === 'reset-after' && record['how'] !== undefined && !(CUT_HOWS as readonly unknown[]).includes(record['how'])) {
+      throw new TypeError(`Fault #${index} (reset-after) has an unknown "how" ${JSON.stringify(record['how'])}; expected ${CUT_HOWS.join(' or ')}.`);
     }
     return record as Fault;
   });

@@ -1,7 +1,7 @@
 export { createTestServer } from './server/create-test-server.js';
 export type { TestServer, TestServerOptions } from './server/create-test-server.js';
-export { FAULT_TYPES, parseFaults } from './faults.js';
-export type { Fault, FaultType } from './faults.js';
+export { CUT_HOWS, FAULT_TYPES, parseFaults } from './faults.js';
+export type { CutHow, Fault, FaultType } from './faults.js';
 export type { FaultScript } from './fault-script.js';
 export type { RecordedRequest, WireName } from './request-log.js';
 export { DEFAULT_REPLY_TEXT, splitIntoChunks } from './reply.js';

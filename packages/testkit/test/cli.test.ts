@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../src/index.js';
-import { rejectionOf, USER_PROMPT } from './helpers.js';
+import { drain, rejectionOf, USER_PROMPT } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -60,6 +60,36 @@ describe('keel-testkit serve', () => {
     child.kill('SIGTERM');
     const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
+  });
+
+  it('a reset-after reaches a client in another process with its chunks, then the cut', async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'keel-testkit-'));
+    const script = join(tempDir, 'faults.json');
+    const runs = 20;
+    const faults: Fault[] = Array.from({ length: runs }, (_, i) => ({ type: 'reset-after', chunks: 2, how: i % 2 ? 'rst' : 'fin' }));
+    await writeFile(script, JSON.stringify(faults));
+
+    const child = runCli(['serve', '--script', script]);
+    children.push(child);
+    const url = (await firstLine(child)).replace('keel-testkit listening on ', '');
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${url}/v1`, maxRetries: 0, logLevel: 'off' });
+    const outcomes: string[] = [];
+    for (let i = 0; i < runs; i++) {
+      const { items, error } = await drain(await client.chat.completions.create({ model: 'gpt-4o-mini', messages: USER_PROMPT, stream: true }));
+      outcomes.push(`${items.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')}|${(error as Error | undefined)?.message}`);
+    }
+    expect(outcomes).toEqual(Array.from({ length: runs }, () => 'The quick |terminated'));
+  });
+
+  it('rejects a bad --cut-delay-ms with exit code 1', async () => {
+    const child = runCli(['serve', '--cut-delay-ms=-5']);
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (part: Buffer) => (stderr += part.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid --cut-delay-ms "-5"');
   });
 
   it('rejects a bad script file with a readable message and exit code 1', async () => {

@@ -27,5 +27,7 @@ describe('parseFaults', () => {
     expect(() => parseFaults([{ type: 'nope' }])).toThrow('unknown type "nope"');
     expect(() => parseFaults([{ type: 'stall-after' }])).toThrow('Fault #0 (stall-after) needs a non-negative number "chunks"');
     expect(() => parseFaults([{ type: 'status', status: '429' }])).toThrow('"status"');
+    expect(() => parseFaults([{ type: 'reset-after', chunks: 1, how: 'fin' }, { type: 'reset-after', chunks: 1, how: 'rst' }])).not.toThrow();
+    expect(() => parseFaults([{ type: 'reset-after', chunks: 1, how: 'abort' }])).toThrow('Fault #0 (reset-after) has an unknown "how" "abort"; expected fin or rst');
   });
 });

@@ -19,6 +19,14 @@ export interface TestServerOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /**
+   * Real time, in milliseconds, that a `reset-after` cut waits after its bytes are written, on top
+   * of the event-loop turn that already makes it deterministic for a client in this process. Raise
+   * it for a client in another process (the CLI defaults to 25), which runs on its own schedule.
+   * Real time on purpose: it is transport, not scripted time, so it never uses a fake clock.
+   * @default 0
+   */
+  cutDelayMs?: number;
 }
 
 /** A loopback server speaking the OpenAI and Anthropic wire formats, with scripted faults. */
@@ -63,6 +71,8 @@ function sendNotFound(res: ServerResponse, method: string, path: string): void {
 }
 
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const cutDelayMs = options.cutDelayMs ?? 0;
+  if (!Number.isFinite(cutDelayMs) || cutDelayMs < 0) throw new RangeError('cutDelayMs must be a non-negative number.');
   const faults = new FaultQueue(options.script);
   const requests: MutableRecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -102,7 +112,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
 
     const text = options.reply?.(record) ?? DEFAULT_REPLY_TEXT;
     const plan = planReply({ wire, info, index: record.index, fault, text, receivedAt: record.receivedAt });
-    const exchange = createExchange(res, { wire, plan, stream: info.stream, timers });
+    const exchange = createExchange(res, { wire, plan, stream: info.stream, timers, cutDelayMs });
     exchanges.add(exchange);
     res.once('close', () => {
       exchanges.delete(exchange);

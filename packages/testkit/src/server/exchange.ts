@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { CutHow } from '../faults.js';
 import type { ReplyPlan } from '../reply.js';
 import type { WireFormat } from '../wire/wire-format.js';
 import type { TimerSet } from './timers.js';
@@ -21,23 +22,67 @@ export interface Exchange {
   end(text?: string): void;
   /** Resets the socket (TCP RST) before any response byte. */
   reset(): void;
-  /** Closes the socket after what was written so far, leaving the response unfinished. */
-  cut(): void;
+  /**
+   * Ends the connection mid-response (`fin`: close, `rst`: reset) once everything written so far
+   * has reached the client; resolves when done, or when the exchange ended first.
+   */
+  cut(how: CutHow): Promise<void>;
   /** True when the server, not the client, ended the connection early. */
   readonly closedByServer: boolean;
 }
 
-export function createExchange(
-  res: ServerResponse,
-  init: { wire: WireFormat; plan: ReplyPlan; stream: boolean; timers: TimerSet },
-): Exchange & { abort(): void } {
+export interface ExchangeInit {
+  readonly wire: WireFormat;
+  readonly plan: ReplyPlan;
+  readonly stream: boolean;
+  readonly timers: TimerSet;
+  /** Real-time grace before a cut, for clients in another process. See `TestServerOptions.cutDelayMs`. */
+  readonly cutDelayMs: number;
+}
+
+/** Resolves true once `work` settles, or false as soon as `signal` aborts. */
+function unlessAborted(work: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createExchange(res: ServerResponse, init: ExchangeInit): Exchange & { abort(): void } {
   const controller = new AbortController();
   let closedByServer = false;
+  /** One promise per body write, settled when node handed those bytes to the kernel. */
+  const writes: Promise<void>[] = [];
   res.once('close', () => controller.abort());
   const open = () => !res.destroyed && !res.writableEnded;
 
+  /**
+   * Waits until the client has read every byte written so far. Node's response buffers chunked
+   * writes until the next tick, so closing the socket at once would drop them: first the write
+   * callbacks (the bytes are in the kernel; on loopback, in the client's receive buffer), then the
+   * grace, then a timer followed by `setImmediate`, which puts at least one poll phase of this event
+   * loop in between — the one where an in-process client reads those bytes. Its FIN/RST is only
+   * read in a later poll phase, by which time a reader that is pulling has taken the chunks out of
+   * fetch's body stream (WHATWG streams drop chunks still queued when the stream errors).
+   */
+  async function clientHasRead(): Promise<boolean> {
+    if (!(await unlessAborted(Promise.all(writes), controller.signal))) return false;
+    if (!(await init.timers.delay(init.cutDelayMs, controller.signal))) return false;
+    await nextTurn();
+    return open();
+  }
+
   return {
-    ...init,
+    wire: init.wire,
+    plan: init.plan,
+    stream: init.stream,
     signal: controller.signal,
     get closedByServer() {
       return closedByServer;
@@ -49,7 +94,8 @@ export function createExchange(
       res.flushHeaders();
     },
     write(text) {
-      if (open()) res.write(text);
+      // The callback also runs (with an error) when the socket is destroyed first.
+      if (open()) writes.push(new Promise((resolve) => res.write(text, () => resolve())));
     },
     end(text) {
       if (open()) res.end(text);
@@ -58,10 +104,11 @@ export function createExchange(
       closedByServer = true;
       res.socket?.resetAndDestroy();
     },
-    cut() {
+    async cut(how) {
+      if (!(await clientHasRead())) return;
       closedByServer = true;
-      // A FIN after the buffered bytes flush, not an RST, so the client reliably reads them first.
-      res.socket?.end();
+      if (how === 'rst') res.socket?.resetAndDestroy();
+      else res.socket?.end();
     },
     abort() {
       closedByServer = true;

@@ -1,4 +1,4 @@
-import type { Fault } from '../faults.js';
+import type { CutHow, Fault } from '../faults.js';
 import { SSE_HEADERS } from '../wire/sse.js';
 import type { WireErrorSpec } from '../wire/wire-format.js';
 import type { Exchange } from './exchange.js';
@@ -17,6 +17,8 @@ interface StreamShape {
    */
   readonly tail: 'complete' | 'finish-only' | 'none' | 'stall' | 'cut' | 'malformed' | 'error';
   readonly error?: WireErrorSpec | undefined;
+  /** How a `cut` tail ends the connection. @default 'fin' */
+  readonly how?: CutHow | undefined;
 }
 
 const JSON_TYPE = 'application/json';
@@ -67,7 +69,7 @@ async function sendStream(ex: Exchange, shape: StreamShape): Promise<void> {
     case 'stall':
       return;
     case 'cut':
-      return ex.cut();
+      return ex.cut(shape.how ?? 'fin');
     case 'malformed':
       return ex.end(wire.malformedFrame(plan));
     case 'error':
@@ -105,14 +107,14 @@ export async function respond(fault: Fault, ex: Exchange): Promise<void> {
       ex.head(200, { ...ex.wire.baseHeaders(ex.plan), 'content-type': JSON_TYPE });
       return;
     case 'reset-after':
-      if (ex.stream) return sendStream(ex, { tail: 'cut', deltas: fault.chunks });
+      if (ex.stream) return sendStream(ex, { tail: 'cut', deltas: fault.chunks, how: fault.how });
       ex.head(200, {
         ...ex.wire.baseHeaders(ex.plan),
         'content-type': JSON_TYPE,
         'content-length': String(Buffer.byteLength(JSON.stringify(ex.wire.json(ex.plan)))),
       });
       ex.write(truncatedJson(ex));
-      return ex.cut();
+      return ex.cut(fault.how ?? 'fin');
     case 'malformed-json':
       return sendJson(ex, 200, truncatedJson(ex));
     case 'malformed-sse':
