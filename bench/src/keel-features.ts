@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { createKeel, type Provider } from '@keel/core';
 import { createOpenAIProvider } from '@keel/openai';
-import { keelClient, keelOptions, type Client, type Transport } from './clients.js';
+import { keelClient, keelOptions, type Client, type Transport } from './keel-clients.js';
 import { MAX_TOKENS, MODEL, replyText } from './fixtures.js';
 
 /** A Provider that answers at once with no SDK under it: what Keel's pipeline costs alone. */
