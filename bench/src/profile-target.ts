@@ -1,8 +1,8 @@
 /**
  * The workload `pnpm bench:profile` runs under `node --cpu-prof`: one Keel client (`keel` or
  * `wrap`, argv[2]) on the CPU tier (the instant fetch, a 40 B prompt), called back to back for
- * BENCH_PROFILE_SECONDS (default 10). Before exiting it writes the source maps of every Keel
- * module it loaded, so the profile's positions (in tsx's generated code) can be read as
+ * BENCH_PROFILE_SECONDS (default 10). Before exiting it writes how many calls it made and the
+ * source maps of every Keel module it loaded, so the profile's positions (in tsx's generated code) can be read as
  * file:line of the TypeScript source.
  */
 import { readdir, writeFile } from 'node:fs/promises';
@@ -39,5 +39,5 @@ for (const file of await readdir(packages, { recursive: true })) {
   const map = findSourceMap(url);
   if (map) maps[url] = map.payload;
 }
-await writeFile(out, JSON.stringify(maps));
+await writeFile(out, JSON.stringify({ calls, maps }));
 process.stdout.write(`${target}: ${calls} calls in ${seconds} s (${((seconds * 1e6) / calls).toFixed(1)} µs per call, profiler on)\n`);

@@ -140,29 +140,31 @@ for (const target of targets) {
   const mapsFile = `${dir}${target}.sourcemaps.json`;
   await run(target, mapsFile);
   const profile = JSON.parse(await readFile(`${dir}${target}.cpuprofile`, 'utf8')) as CpuProfile;
-  const maps = JSON.parse(await readFile(mapsFile, 'utf8')) as Record<string, SourceMapPayload>;
+  const { calls, maps } = JSON.parse(await readFile(mapsFile, 'utf8')) as { calls: number; maps: Record<string, SourceMapPayload> };
+  const perCall = (ms: number) => `${((ms * 1_000) / calls).toFixed(2).padStart(6)} µs/call`;
   const { totalMs, packages, functions } = analyse(profile, maps);
+  const nameMs = functions.filter((f) => f.name === '__name').reduce((sum, f) => sum + f.selfMs, 0);
   const keelMs = packages.filter((p) => p.name.startsWith('@keel/')).reduce((sum, p) => sum + p.ms, 0);
   report.push(
     '',
-    `## ${LABELS[target]} — ${totalMs.toFixed(0)} ms sampled (idle excluded); Keel's own code: ${keelMs.toFixed(0)} ms (${pct(keelMs, totalMs).trim()})`,
+    `## ${LABELS[target]} — ${calls} calls, ${totalMs.toFixed(0)} ms sampled (idle excluded, warm-up and start-up included); Keel's own code: ${keelMs.toFixed(0)} ms (${pct(keelMs, totalMs).trim()}, ${perCall(keelMs).trim()}); tsx's __name helper in Keel's code: ${perCall(nameMs).trim()}`,
     '',
     'self time by package:',
-    ...packages.slice(0, 14).map((p) => `  ${p.ms.toFixed(1).padStart(9)} ms ${pct(p.ms, totalMs)}  ${p.name}`),
+    ...packages.slice(0, 14).map((p) => `  ${p.ms.toFixed(1).padStart(9)} ms ${pct(p.ms, totalMs)} ${perCall(p.ms)}  ${p.name}`),
     '',
-    `top ${TOP} self-time functions in packages/core|openai|testkit (self ms, share of all samples, self + the Node/V8 builtins it called):`,
+    `top ${TOP} self-time functions in packages/core|openai|testkit (self ms, share of all samples, per call; then self + the Node/V8 builtins it called):`,
     ...functions
       .slice(0, TOP)
       .map(
         (f, i) =>
-          `  ${String(i + 1).padStart(2)}. ${f.selfMs.toFixed(1).padStart(8)} ms ${pct(f.selfMs, totalMs)}  (+builtins ${f.withBuiltinsMs.toFixed(1).padStart(7)} ms)  ${f.name}  ${f.where}`,
+          `  ${String(i + 1).padStart(2)}. ${f.selfMs.toFixed(1).padStart(8)} ms ${pct(f.selfMs, totalMs)} ${perCall(f.selfMs)}  (+builtins ${perCall(f.withBuiltinsMs)})  ${f.name}  ${f.where}`,
       ),
     '',
     'top 10 by self + builtins called:',
     ...[...functions]
       .sort((a, b) => b.withBuiltinsMs - a.withBuiltinsMs)
       .slice(0, 10)
-      .map((f, i) => `  ${String(i + 1).padStart(2)}. ${f.withBuiltinsMs.toFixed(1).padStart(8)} ms ${pct(f.withBuiltinsMs, totalMs)}  ${f.name}  ${f.where}`),
+      .map((f, i) => `  ${String(i + 1).padStart(2)}. ${f.withBuiltinsMs.toFixed(1).padStart(8)} ms ${pct(f.withBuiltinsMs, totalMs)} ${perCall(f.withBuiltinsMs)}  ${f.name}  ${f.where}`),
   );
 }
 const text = `${report.join('\n')}\n`;
