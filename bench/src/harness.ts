@@ -89,6 +89,63 @@ export async function measure(scenarios: readonly Scenario[], options: MeasureOp
   );
 }
 
+export interface ThroughputOptions {
+  /** Calls in flight at once. */
+  readonly concurrency: number;
+  /** Calls per scenario per round, spread over the workers. */
+  readonly callsPerRound: number;
+  readonly rounds: number;
+  /** Untimed rounds' worth of calls before measuring. */
+  readonly warmupRounds: number;
+}
+
+export interface Throughput {
+  readonly scenario: Scenario;
+  /** Median over rounds of calls completed per second. */
+  readonly opsPerSec: number;
+  /** Each round's calls per second, for paired ratios. */
+  readonly roundOpsPerSec: readonly number[];
+}
+
+/**
+ * Calls per second with `concurrency` calls in flight: every round runs `callsPerRound` calls of
+ * each scenario (rotating order, as `measure`) through that many workers, timed as a whole.
+ */
+export async function measureThroughput(scenarios: readonly Scenario[], options: ThroughputOptions): Promise<Map<string, Throughput>> {
+  const burst = async (scenario: Scenario): Promise<number> => {
+    let left = options.callsPerRound;
+    const worker = async () => {
+      while (left-- > 0) await scenario.call();
+    };
+    const start = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    return (options.callsPerRound * 1e9) / Number(process.hrtime.bigint() - start);
+  };
+  for (let i = 0; i < options.warmupRounds; i++) for (const scenario of scenarios) await burst(scenario);
+  const perRound = new Map<string, number[]>(scenarios.map((s) => [s.id, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < scenarios.length; k++) {
+      const scenario = scenarios[(round + k) % scenarios.length]!;
+      perRound.get(scenario.id)!.push(await burst(scenario));
+    }
+  }
+  return new Map(
+    scenarios.map((scenario) => {
+      const rounds = perRound.get(scenario.id)!;
+      return [scenario.id, { scenario, opsPerSec: median(rounds), roundOpsPerSec: rounds }];
+    }),
+  );
+}
+
+/** `b`'s throughput over `a`'s: the median of the round-by-round ratios (both ran in every round). */
+export function throughputRatio(a: Throughput, b: Throughput): number {
+  return median(a.roundOpsPerSec.map((ops, i) => b.roundOpsPerSec[i]! / ops));
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(sorted(Float64Array.from(values)), 0.5);
+}
+
 export function summarize(values: Float64Array): Stats {
   const ordered = sorted(values);
   let sum = 0;

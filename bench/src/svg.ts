@@ -1,5 +1,5 @@
 /**
- * A horizontal bar chart as a hand-written SVG string: one panel per section, each with its own
+ * Horizontal bar charts as hand-written SVG strings: one panel per section, each with its own
  * scale. A bar is a median; a Keel bar that has a raw-SDK twin is split into the twin's median
  * (the SDK's own work, pale) and what Keel adds on top (orange), labelled "+N µs"; the p99 is
  * printed next to it rather than drawn, so that rare slow calls do not squash the scale. Plain
@@ -82,12 +82,61 @@ export function renderChart(chart: Chart): string {
   parts.push(rect(12, legendY - 10, 14, COLORS.sdk, 12));
   parts.push(text(32, legendY, 'openai SDK alone', { size: 12 }));
   parts.push(rect(156, legendY - 10, 14, COLORS.sdkPale, 12));
-  parts.push(text(176, legendY, 'the same SDK call inside Keel', { size: 12 }));
-  parts.push(rect(368, legendY - 10, 14, COLORS.keel, 12));
-  parts.push(text(388, legendY, 'what Keel adds', { size: 12 }));
-  parts.push(text(500, legendY, 'bars: median µs per call, lower is better', { size: 12, color: COLORS.muted }));
+  parts.push(text(176, legendY, 'the SDK\'s share of a wrapped call', { size: 12 }));
+  parts.push(rect(404, legendY - 10, 14, COLORS.keel, 12));
+  parts.push(text(424, legendY, 'what the wrapper adds', { size: 12 }));
+  parts.push(text(580, legendY, 'bars: median µs per call, lower is better', { size: 12, color: COLORS.muted }));
   const height = y + 4;
 
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escape(chart.title)}">`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    text(12, 24, chart.title, { weight: 700, size: 16 }),
+    text(12, 42, chart.subtitle, { size: 12, color: COLORS.muted }),
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+export interface RatioRow {
+  readonly label: string;
+  /** Absent: not measured in this run (drawn as a dash). */
+  readonly value: number | undefined;
+  /** Drawn in the Keel colour. */
+  readonly highlight?: boolean | undefined;
+}
+
+export interface RatioChart {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly sections: readonly { readonly title: string; readonly rows: readonly RatioRow[] }[];
+}
+
+/** Ratios to a baseline, one panel per section on a shared scale, with a line at 1.00. */
+export function renderRatioChart(chart: RatioChart): string {
+  const values = chart.sections.flatMap((s) => s.rows.map((r) => r.value ?? 0));
+  const max = Math.max(1.5, Math.ceil(Math.max(...values) * 4) / 4);
+  const scale = (v: number) => (Math.min(v, max) / max) * BAR_W;
+  const parts: string[] = [];
+  let y = 70;
+  for (const section of chart.sections) {
+    parts.push(text(12, y, section.title, { weight: 600, size: 14 }));
+    y += 10;
+    const top = y;
+    const one = BAR_X + scale(1);
+    for (const row of section.rows) {
+      const barY = y + (ROW_H - BAR_H) / 2 + 2;
+      parts.push(text(LABEL_W, barY + BAR_H - 3, row.label, { anchor: 'end', size: 13 }));
+      if (row.value !== undefined) parts.push(rect(BAR_X, barY, scale(row.value), row.highlight ? COLORS.keel : COLORS.sdk));
+      parts.push(text(BAR_X + BAR_W + 10, barY + BAR_H - 3, row.value === undefined ? '—' : `${row.value.toFixed(2)}×`, { size: 12, weight: 600 }));
+      y += ROW_H;
+    }
+    parts.push(`<line x1="${one.toFixed(1)}" y1="${top}" x2="${one.toFixed(1)}" y2="${y}" stroke="${COLORS.muted}" stroke-dasharray="3 3"/>`);
+    parts.push(text(one, y + 14, '1.00 = raw SDK', { size: 11, anchor: 'middle', color: COLORS.muted }));
+    y += 44;
+  }
+  const height = y;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escape(chart.title)}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
