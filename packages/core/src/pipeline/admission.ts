@@ -32,13 +32,20 @@ export interface BudgetHold {
   readonly candidate: ModelRef;
   /** Output tokens to ask for: the request's, or fewer when the budget clamped it. */
   readonly maxTokens: number | undefined;
-  /** Streams: records output as it arrives; false once the budget has no room for more. */
+  /** Input tokens the hold was reserved with (Keel's bound, or the exact count near a limit). */
+  readonly inputTokens: number;
+  /** Answers per call (OpenAI's `n`); `maxTokens` and `charge` count per answer. */
+  readonly choices: number;
+  /** Streams: records output (per answer) as it arrives; false once the budget has no room for more. */
   charge(outputTokens: number): Promise<boolean>;
   /**
    * Settles with the usage the provider reported, or — when it reported none (failure, abort)
-   * — releases the hold, keeping only output already charged. Runs once; later calls no-op.
+   * — releases the hold, keeping only output already charged. With `accepted` (a stream the
+   * provider opened), a missing usage settles the reserved input plus the output charged
+   * instead: the provider bills an accepted request's input even when nothing streamed.
+   * Runs once; later calls no-op.
    */
-  finish(usage: Usage | undefined): Promise<BudgetRemaining | undefined>;
+  finish(usage: Usage | undefined, options?: { readonly accepted?: boolean }): Promise<BudgetRemaining | undefined>;
 }
 
 /** A call's rate-limit admission; `refund` gives back the tokens it did not use. */
@@ -75,7 +82,8 @@ export function createAdmission(deps: AdmissionDeps) {
     signal: AbortSignal | undefined,
   ): Promise<RateTicket | undefined> {
     if (!feature.rateLimits) return undefined;
-    const tokens = counter.upperBound(request.messages) + (request.maxTokens ?? feature.maxTokens ?? 0);
+    const tokens =
+      counter.upperBound(request.messages) + (request.uncountedInputTokens ?? 0) + (request.choices ?? 1) * (request.maxTokens ?? feature.maxTokens ?? 0);
     const lines = feature.rateLimits.lines({ user: request.user, tenant: request.tenant }, tokens);
     if (lines.length === 0) return undefined;
     for (;;) {
@@ -108,6 +116,9 @@ export function createAdmission(deps: AdmissionDeps) {
     const budget = feature.budget;
     if (!budget) return undefined;
     const maxOutputTokens = request.maxTokens ?? feature.maxTokens!;
+    const choices = request.choices ?? 1;
+    // Images, audio and tool definitions the messages' text does not show (the drop-ins' bound).
+    const uncounted = request.uncountedInputTokens ?? 0;
     const ttlMs = Math.max(0, deadline - clock.now()) + HOLD_GRACE_MS;
     let tries = 0;
 
@@ -118,8 +129,8 @@ export function createAdmission(deps: AdmissionDeps) {
           issues: [`model: ${ref.provider}/${ref.model} is unpriced; add it to createKeel({ pricing })`],
         });
       }
-      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, price: modelPrice });
-      if (!plan.ok) return { plan, result: undefined };
+      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, choices, price: modelPrice });
+      if (!plan.ok) return { plan, inputTokens, result: undefined };
       const result = await budgets.reserve({
         id: `${reservationId}:${tries++}`,
         lines: plan.lines,
@@ -128,16 +139,16 @@ export function createAdmission(deps: AdmissionDeps) {
         ttlMs,
         now: clock.now(),
       });
-      return { plan, result };
+      return { plan, inputTokens, result };
     };
 
     const tryModel = async (ref: ModelRef) => {
       const bound = counter.upperBound(request.messages);
-      let outcome = await attempt(ref, bound);
+      let outcome = await attempt(ref, bound + uncounted);
       if (!outcome.result?.ok && counter.hasExact(ref.model)) {
         // The cheap bound did not fit; the exact count might.
         const exact = counter.exact(ref.model, request.messages);
-        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact);
+        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact + uncounted);
       }
       return outcome;
     };
@@ -149,7 +160,7 @@ export function createAdmission(deps: AdmissionDeps) {
       target = { provider: onExceeded.degrade.provider ?? candidate.provider, model: onExceeded.degrade.model };
       outcome = await tryModel(target);
     }
-    const { plan, result } = outcome;
+    const { plan, result, inputTokens } = outcome;
     if (!plan.ok) {
       throw new KeelError(
         'budget_exceeded',
@@ -158,7 +169,7 @@ export function createAdmission(deps: AdmissionDeps) {
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!, target);
-    return holdFor(target, plan.lines, result);
+    return holdFor(target, plan.lines, result, inputTokens, choices);
   }
 
   function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
@@ -177,23 +188,29 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   }
 
-  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted): BudgetHold {
+  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted, inputTokens: number, choices: number): BudgetHold {
     let done = false;
+    // Output the store recorded, per answer: what an accepted stream without usage settles.
+    let charged = 0;
     return {
       candidate,
       maxTokens: granted.outputTokens,
+      inputTokens,
+      choices,
       async charge(outputTokens) {
         if (done) return true;
-        const charged = await budgets.charge(granted.id, outputTokens, clock.now());
-        return charged.ok;
+        const result = await budgets.charge(granted.id, outputTokens, clock.now());
+        if (result.ok || result.reason === 'exhausted') charged = result.outputTokens;
+        return result.ok;
       },
-      async finish(usage) {
+      async finish(usage, options) {
         if (done) return undefined;
         done = true;
         const modelPrice = price(candidate);
+        const served = usage ?? (options?.accepted ? { inputTokens, outputTokens: charged * choices } : undefined);
         let amounts: number[] | undefined;
         try {
-          amounts = usage ? settleAmounts(lines, usage, modelPrice) : undefined;
+          amounts = served ? settleAmounts(lines, served, modelPrice) : undefined;
         } catch {
           amounts = undefined; // unpriced: keep what charge recorded rather than guess a cost
         }
@@ -218,10 +235,11 @@ export async function settleCall(
   hold: BudgetHold | undefined,
   ticket: RateTicket | undefined,
   usage: Usage | undefined,
+  options?: { readonly accepted?: boolean },
 ): Promise<BudgetRemaining | undefined> {
   let remaining: BudgetRemaining | undefined;
   try {
-    remaining = await hold?.finish(usage);
+    remaining = await hold?.finish(usage, options);
   } catch {
     // see above
   }

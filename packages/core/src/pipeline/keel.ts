@@ -17,7 +17,6 @@ import type { PriceTableInput } from '../pricing/schema.js';
 import { createInMemoryRateLimitStore } from '../rate-limits/memory-store.js';
 import type { RateLimitStore } from '../rate-limits/store.js';
 import { createTokenCounter } from '../tokens/counter.js';
-import { estimateTextTokens } from '../tokens/estimate.js';
 import { createAdmission, settleCall, type BudgetHold, type RateTicket } from './admission.js';
 import { announceCall, announceFinish } from './call-events.js';
 import { candidatesFor, withFallback } from './candidates.js';
@@ -26,6 +25,7 @@ import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
 import { openStreamAttempt } from './stream-attempt.js';
+import { createStreamMeter } from './stream-meter.js';
 import { createKeelStream } from './keel-stream.js';
 
 export interface KeelOptions {
@@ -302,11 +302,14 @@ export function createKeel(options: KeelOptions): Keel {
         idleMs: feature.timeouts.idleMs,
         includeRaw,
         callerSignal: validated.signal,
-        // Streamed output is charged as it arrives (estimated; the provider's usage settles it).
-        meter: hold ? (text) => hold.charge(estimateTextTokens(text)) : undefined,
+        // Streamed output is charged before it is handed out (see stream-meter.ts); the
+        // provider's usage settles it.
+        meter: hold ? createStreamMeter(hold) : undefined,
         costOf: (usage) => admission.cost(target, usage),
         onSettled: async ({ result, error, usage }) => {
-          const budgetRemaining = await settleCall(hold, ticket, usage);
+          // The provider accepted the request (the stream opened): without usage, its input
+          // and the output charged are what it served.
+          const budgetRemaining = await settleCall(hold, ticket, usage, { accepted: true });
           announceFinish(events, breakers, call, true, {
             outcome: error ? error.kind : 'ok',
             provider: opened.provider,
