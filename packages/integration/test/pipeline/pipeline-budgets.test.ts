@@ -88,14 +88,14 @@ describe('budgets in the pipeline', () => {
     keel.close();
   });
 
-  it('a stream cut mid-way keeps only what it charged', async () => {
+  it('a stream cut mid-way commits its input and the text it served, nothing more', async () => {
     const provider = createScriptedProvider({ steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
     const { keel, store } = setup({ budget: tokensPerDay(1_000) }, [provider]);
     await expect(keel.stream({ feature: 'f', messages: user('hi') }).text()).rejects.toMatchObject({ kind: 'connection', partialText: 'one two ' });
-    expect(store.stats()).toMatchObject({ released: 1, live: 0 });
+    expect(store.stats()).toMatchObject({ settled: 1, live: 0 });
     const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
     expect(line!.held).toBe(0);
-    expect(line!.committed).toBeGreaterThan(0); // input + the two charged parts
+    expect(line!.committed).toBeGreaterThan(0); // input + the two parts served
     expect(line!.committed).toBeLessThan(1_000);
     keel.close();
   });
