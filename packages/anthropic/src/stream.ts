@@ -41,7 +41,7 @@ export async function* stream(
       switch (event.type) {
         case 'message_start':
           model = event.message.model ?? model;
-          startUsage = event.message.usage as AnthropicUsage | null | undefined;
+          startUsage = event.message.usage;
           break;
         case 'content_block_delta':
           if (event.delta.type === 'text_delta' && event.delta.text) {
@@ -53,7 +53,7 @@ export async function* stream(
           const reason = event.delta.stop_reason;
           if (reason === REFUSAL_STOP_REASON) throw refusalError(errorContext, event.delta.stop_details?.category);
           // message_delta's usage is cumulative; its input count, when present, is the final one.
-          const usage = mapUsage(mergeStreamUsage(startUsage, event.usage as AnthropicUsage | null | undefined));
+          const usage = mapUsage(mergeStreamUsage(startUsage, event.usage));
           if (usage) yield { type: 'usage', usage };
           if (reason) {
             finished = true;

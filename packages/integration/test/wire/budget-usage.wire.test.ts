@@ -54,7 +54,7 @@ const tokenLine = (limit: number, window: 'day' | 'minute' = 'day') => ({ key: b
 describe.each(['openai', 'anthropic'] as const)('%s: missing or invalid usage', (wire) => {
   const bad: (UsageReport | 'omit' | null)[] = ['omit', null, { inputTokens: -5 }, { outputTokens: '9' }, { outputTokens: 1e308 }, { inputTokens: Number.NaN }];
 
-  it.each(bad.map((usage) => [JSON.stringify(usage) ?? String(usage), usage] as const))(
+  it.each(bad.map((usage) => [usage === 'omit' ? 'omitted' : JSON.stringify(usage), usage] as const))(
     'usage %s: commits the hold, never 0, and a budget for 3 calls serves about 3',
     async (_name, usage) => {
       const { server, keel, store, events } = await setup(wire, { budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 150, window: 'day' }] } }, { script: () => () => ({ type: 'ok', usage }) });
