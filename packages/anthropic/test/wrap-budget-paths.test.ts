@@ -113,7 +113,7 @@ describe('wrapAnthropic: the budget holds on every drop-in path (issue #17)', ()
 
   it('a stream the budget cuts throws budget_exceeded after the text it delivered', async () => {
     // A provider that ignores max_tokens: the reply is far longer than the 5 tokens granted.
-    await using server = await createTestServer({ script: [{ type: 'ok', text: 'abcd '.repeat(40) }] });
+    await using server = await createTestServer({ script: [{ type: 'ok', text: 'abcd '.repeat(40), ignoreMaxTokens: true }] });
     const { anthropic, store } = wrapped(server, 19 + 5, { features: { support: { maxTokens: 5, budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 24, window: 'day' }] } } } });
     const stream = await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'Go.' }], stream: true });
     let delivered = '';

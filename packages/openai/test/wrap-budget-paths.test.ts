@@ -169,7 +169,7 @@ describe('wrapOpenAI: the budget holds on every drop-in path (issue #17)', () =>
 
   it('a stream the budget cuts throws budget_exceeded after the text it delivered', async () => {
     // A provider that ignores max_tokens: the reply is far longer than the 5 tokens granted.
-    await using server = await createTestServer({ script: [{ type: 'ok', text: 'abcd '.repeat(40) }] });
+    await using server = await createTestServer({ script: [{ type: 'ok', text: 'abcd '.repeat(40), ignoreMaxTokens: true }] });
     const { openai, store } = wrapped(server, { limits: [{ scope: 'feature', unit: 'tokens', limit: 19 + 5, window: 'day' }] });
     const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Go.' }], max_tokens: 5, stream: true });
     let delivered = '';

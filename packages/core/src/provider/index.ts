@@ -2,3 +2,5 @@ export type { ChatMessage, FinishReason, Usage } from './messages.js';
 export type { CallContext, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
 export { errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, transportFailure, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
 export type { AdapterErrorContext, TransportFailure } from './transport-errors.js';
+export { addCounts, isTokenCount, readUsage } from './usage.js';
+export type { UsageCounts } from './usage.js';

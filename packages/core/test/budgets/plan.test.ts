@@ -58,7 +58,7 @@ describe('compileFeatureBudget', () => {
     if (!plan.ok) throw new Error('per-request refusal');
     const r = await store.reserve({ id: 'call-1', ...plan, ttlMs: 120_000, now: 0 });
     expect(r.ok).toBe(true);
-    const usage = { inputTokens: 600, outputTokens: 120, cachedInputTokens: 100 };
+    const usage = { inputTokens: 600, outputTokens: 120, cacheReadTokens: 100 };
     const amounts = settleAmounts(plan.lines, usage, price);
     expect(amounts[0]).toBe(720);
     expect(amounts[1]).toBeCloseTo((500 * 0.15 + 100 * 0.075 + 120 * 0.6) / 1e6, 15);

@@ -88,7 +88,7 @@ describe('budgets in the pipeline', () => {
     keel.close();
   });
 
-  it('a stream cut mid-way keeps only what it charged', async () => {
+  it('a stream cut mid-way commits its input and the text it served, nothing more', async () => {
     const provider = createScriptedProvider({ steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
     const { keel, store } = setup({ budget: tokensPerDay(1_000) }, [provider]);
     await expect(keel.stream({ feature: 'f', messages: user('hi') }).text()).rejects.toMatchObject({ kind: 'connection', partialText: 'one two ' });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ReplyPlan } from '../reply.js';
+import type { MutableServed } from '../request-log.js';
 import type { WireFormat } from '../wire/wire-format.js';
 import type { TimerSet } from './timers.js';
 
@@ -11,14 +12,18 @@ export interface Exchange {
   readonly wire: WireFormat;
   readonly plan: ReplyPlan;
   readonly stream: boolean;
+  /** The request log's live count of what was served (see RecordedRequest.served). */
+  readonly served: MutableServed;
   /** Aborts when the response is over for any reason (finished, client gone, server closing). */
   readonly signal: AbortSignal;
   /** Waits `ms`; resolves false when the exchange ended first. */
   delay(ms: number): Promise<boolean>;
   /** Sends the status line and headers now. */
   head(status: number, headers: Record<string, string>): void;
-  write(text: string): void;
-  end(text?: string): void;
+  /** Writes if the response is still open; false when it is gone. */
+  write(text: string): boolean;
+  /** Ends if the response is still open; false when it is gone. */
+  end(text?: string): boolean;
   /** Resets the socket (TCP RST) before any response byte. */
   reset(): void;
   /** Closes the socket after what was written so far, leaving the response unfinished. */
@@ -29,7 +34,7 @@ export interface Exchange {
 
 export function createExchange(
   res: ServerResponse,
-  init: { wire: WireFormat; plan: ReplyPlan; stream: boolean; timers: TimerSet },
+  init: { wire: WireFormat; plan: ReplyPlan; stream: boolean; timers: TimerSet; served: MutableServed },
 ): Exchange & { abort(): void } {
   const controller = new AbortController();
   let closedByServer = false;
@@ -49,10 +54,14 @@ export function createExchange(
       res.flushHeaders();
     },
     write(text) {
-      if (open()) res.write(text);
+      if (!open()) return false;
+      res.write(text);
+      return true;
     },
     end(text) {
-      if (open()) res.end(text);
+      if (!open()) return false;
+      res.end(text);
+      return true;
     },
     reset() {
       closedByServer = true;
