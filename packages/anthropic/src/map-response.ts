@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '@keel/core';
+import { addCounts, readUsage, type FinishReason, type Usage } from '@keel/core';
 
 /** `refusal` is not here: the adapter throws a `refusal` KeelError for it instead. */
 const STOP_REASONS: ReadonlyMap<string, FinishReason> = new Map<string, FinishReason>([
@@ -19,16 +19,37 @@ export function mapStopReason(reason: string | null | undefined): FinishReason {
   return (reason ? STOP_REASONS.get(reason) : undefined) ?? 'other';
 }
 
-interface AnthropicUsage {
-  readonly input_tokens?: number | null | undefined;
-  readonly output_tokens?: number | null | undefined;
+export interface AnthropicUsage {
+  readonly input_tokens?: unknown;
+  readonly output_tokens?: unknown;
+  readonly cache_read_input_tokens?: unknown;
+  readonly cache_creation_input_tokens?: unknown;
 }
 
 /**
- * Anthropic's `usage` block, or undefined when the response carried none. `input_tokens` counts
- * uncached input only; cache reads and writes are reported apart and not added here.
+ * Anthropic's `usage` block, validated; undefined when the response carried none or an invalid
+ * one (see `readUsage`). `input_tokens` EXCLUDES the cache reads and writes, which are reported
+ * apart; Keel's `inputTokens` is all three added up.
  */
 export function mapUsage(usage: AnthropicUsage | null | undefined): Usage | undefined {
-  if (!usage) return undefined;
-  return { inputTokens: usage.input_tokens ?? 0, outputTokens: usage.output_tokens ?? 0 };
+  if (!usage || typeof usage !== 'object') return undefined;
+  const { input_tokens: uncached, cache_read_input_tokens: read, cache_creation_input_tokens: write } = usage;
+  return readUsage({
+    inputTokens: addCounts(addCounts(uncached, read), write),
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: read,
+    cacheWriteTokens: write,
+  });
+}
+
+/** A stream's usage: message_delta's cumulative counts, each falling back to message_start's. */
+export function mergeStreamUsage(start: AnthropicUsage | null | undefined, delta: AnthropicUsage | null | undefined): AnthropicUsage | undefined {
+  if (!delta || typeof delta !== 'object') return undefined;
+  const pick = (field: keyof AnthropicUsage) => delta[field] ?? start?.[field];
+  return {
+    input_tokens: pick('input_tokens'),
+    output_tokens: delta.output_tokens,
+    cache_read_input_tokens: pick('cache_read_input_tokens'),
+    cache_creation_input_tokens: pick('cache_creation_input_tokens'),
+  };
 }

@@ -8,7 +8,7 @@ import type { CallContext, ProviderRequest, ProviderStreamPart } from '@keel/cor
 import { incompleteStreamError, refusalError } from './adapter-errors.js';
 import { buildBody } from './build-request.js';
 import { mapAnthropicError, type ErrorContext } from './map-error.js';
-import { REFUSAL_STOP_REASON, mapStopReason, mapUsage } from './map-response.js';
+import { REFUSAL_STOP_REASON, mapStopReason, mapUsage, mergeStreamUsage, type AnthropicUsage } from './map-response.js';
 
 /**
  * One streamed message over the raw events of `messages.create({ stream: true })`. Stopping
@@ -29,7 +29,7 @@ export async function* stream(
   let sentOutput = false;
   let text = '';
   let model = request.model;
-  let inputTokens: number | null | undefined;
+  let startUsage: AnthropicUsage | null | undefined;
   try {
     upstream = await client.messages.create(body, { signal: context.signal });
     // `ping` never reaches here (the SDK drops it); `event: error` is thrown by the SDK as an
@@ -37,11 +37,10 @@ export async function* stream(
     for await (const event of upstream) {
       const hasOutput = carriesOutput(event);
       sentOutput ||= hasOutput;
-      if (request.includeRaw) yield { type: 'raw', chunk: event, content: hasOutput };
       switch (event.type) {
         case 'message_start':
           model = event.message.model ?? model;
-          inputTokens = event.message.usage?.input_tokens;
+          startUsage = event.message.usage;
           break;
         case 'content_block_delta':
           if (event.delta.type === 'text_delta' && event.delta.text) {
@@ -53,10 +52,7 @@ export async function* stream(
           const reason = event.delta.stop_reason;
           if (reason === REFUSAL_STOP_REASON) throw refusalError(errorContext, event.delta.stop_details?.category);
           // message_delta's usage is cumulative; its input count, when present, is the final one.
-          const usage = mapUsage({
-            input_tokens: event.usage?.input_tokens ?? inputTokens,
-            output_tokens: event.usage?.output_tokens,
-          });
+          const usage = mapUsage(mergeStreamUsage(startUsage, event.usage));
           if (usage) yield { type: 'usage', usage };
           if (reason) {
             finished = true;
@@ -69,6 +65,9 @@ export async function* stream(
         case 'content_block_stop':
           break;
       }
+      // The raw event comes after its parsed parts, so Keel charges an event's text to the
+      // budget before the drop-in hands the event out.
+      if (request.includeRaw) yield { type: 'raw', chunk: event, content: hasOutput };
     }
     // The SDK ends iteration quietly when the signal aborts, so check before trusting the end.
     if (context.signal.aborted) throw mapAnthropicError(context.signal.reason, errorContext);

@@ -1,22 +1,27 @@
 import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
 import type { ChatRequest } from '@keel/core';
 import { callFields, type WithKeel } from '@keel/core';
+import { uncountedInputTokens } from './input-bound.js';
 import { parseAnthropicBody } from './wrap-messages.js';
 
 /**
- * Splits a `messages.create` body: Keel gets the feature, model, a simplified message list and
- * `max_tokens`; every other field, the original `system` and `messages` included, goes to the
- * wire untouched through `extra`. `keel` is removed; `model` and `stream` are the adapter's to set.
- * A body the SDK would not accept is a `bad_request` (see `parseAnthropicBody`).
+ * Splits a `messages.create` body: Keel gets the feature, model, a simplified message list,
+ * `max_tokens` and a bound on the input its text does not show (images, tools); every other
+ * field, the original `system` and `messages` included, goes to the wire through `extra` (its
+ * `max_tokens` lowered to Keel's grant when sent, see build-request). `keel` is removed; `model`
+ * and `stream` are the adapter's to set. A body the SDK would not accept is a `bad_request`
+ * (see `parseAnthropicBody`).
  */
 export function toKeelRequest(body: MessageCreateParamsBase & WithKeel, defaultFeature: string): ChatRequest {
   const { model, messages, call } = parseAnthropicBody(body);
   const { keel: _call, model: _model, stream: _stream, ...passThrough } = body;
+  const uncounted = uncountedInputTokens(body);
   return {
     ...callFields(call, defaultFeature, model),
     messages,
     // `max_tokens: 0` (pre-warming the prompt cache) is valid here but not for Keel's schema.
     ...(body.max_tokens === 0 ? {} : { maxTokens: body.max_tokens }),
+    ...(uncounted > 0 ? { uncountedInputTokens: uncounted } : {}),
     extra: passThrough,
   };
 }

@@ -19,7 +19,22 @@ describe('mapStopReason', () => {
 describe('mapUsage', () => {
   it('reads input_tokens and output_tokens', () => {
     expect(mapUsage({ input_tokens: 12, output_tokens: 3 })).toEqual({ inputTokens: 12, outputTokens: 3 });
-    expect(mapUsage({ input_tokens: null, output_tokens: 3 })).toEqual({ inputTokens: 0, outputTokens: 3 });
+    // A missing or invalid required count makes the whole report unusable (Keel then charges its own count).
+    expect(mapUsage({ input_tokens: null, output_tokens: 3 })).toBeUndefined();
+    expect(mapUsage({ input_tokens: 3, output_tokens: -1 })).toBeUndefined();
+    expect(mapUsage({ input_tokens: '3', output_tokens: 1 })).toBeUndefined();
+    expect(mapUsage({ input_tokens: 3, output_tokens: 1e308 })).toBeUndefined();
+  });
+
+  it('adds the cache reads and writes to input_tokens, which excludes them', () => {
+    expect(mapUsage({ input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 })).toEqual({
+      inputTokens: 100,
+      outputTokens: 3,
+      cacheReadTokens: 60,
+      cacheWriteTokens: 30,
+    });
+    expect(mapUsage({ input_tokens: 10, output_tokens: 3, cache_read_input_tokens: null, cache_creation_input_tokens: null })).toEqual({ inputTokens: 10, outputTokens: 3 });
+    expect(mapUsage({ input_tokens: 10, output_tokens: 3, cache_read_input_tokens: -1 })).toBeUndefined();
     expect(mapUsage(undefined)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '@keel/core';
+import { readUsage, type FinishReason, type Usage } from '@keel/core';
 
 const FINISH_REASONS: ReadonlyMap<string, FinishReason> = new Map<string, FinishReason>([
   ['stop', 'stop'],
@@ -15,12 +15,21 @@ export function mapFinishReason(reason: string | null | undefined): FinishReason
 }
 
 interface OpenAIUsage {
-  readonly prompt_tokens?: number | null | undefined;
-  readonly completion_tokens?: number | null | undefined;
+  readonly prompt_tokens?: unknown;
+  readonly completion_tokens?: unknown;
+  readonly prompt_tokens_details?: { readonly cached_tokens?: unknown } | null | undefined;
 }
 
-/** OpenAI's `usage` block, or undefined when the response carried none. */
+/**
+ * OpenAI's `usage` block, validated; undefined when the response carried none or an invalid one
+ * (see `readUsage`). `prompt_tokens` already INCLUDES the cached tokens, which
+ * `prompt_tokens_details.cached_tokens` reports apart.
+ */
 export function mapUsage(usage: OpenAIUsage | null | undefined): Usage | undefined {
-  if (!usage) return undefined;
-  return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+  if (!usage || typeof usage !== 'object') return undefined;
+  return readUsage({
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens,
+  });
 }

@@ -12,7 +12,22 @@ export type Fault =
       text?: string;
       /** In the wire's own vocabulary: `stop` / `length` (OpenAI), `end_turn` / `max_tokens` (Anthropic). */
       finishReason?: string;
-      usage?: { inputTokens: number; outputTokens: number };
+      /**
+       * What the reply REPORTS as usage (the server's own count of what it served is in the
+       * request log's `served`, whatever this says): `'omit'` sends no usage field, `null` sends
+       * `usage: null`, an object overrides some fields with any value — a negative number, a
+       * string, `1e308` — to test how a client copes with corrupted usage.
+       */
+      usage?: UsageReport | 'omit' | null;
+      /** Multiplies every reported count (an inflating provider). Ignored with an explicit `usage`. */
+      usageScale?: number;
+      /** Of the input tokens, how many were read from / written to the prompt cache (capped at the input). */
+      cache?: { readTokens?: number; writeTokens?: number };
+      /**
+       * Serve the whole text whatever the request's `max_tokens` / `max_completion_tokens`
+       * (a provider that ignores the cap). By default the server stops after that many tokens.
+       */
+      ignoreMaxTokens?: boolean;
       /** The model the reply names; defaults to the requested model. */
       model?: string;
       headers?: Record<string, string>;
@@ -84,6 +99,18 @@ export type Fault =
 export type CutHow = 'fin' | 'rst';
 
 export const CUT_HOWS: readonly CutHow[] = ['fin', 'rst'];
+
+/**
+ * Reported usage, in wire-neutral terms: `inputTokens` is ALL input (cached included), as OpenAI
+ * counts it; the Anthropic wire subtracts the cache reads and writes for its `input_tokens`
+ * (when every value is a number). Fields left out report the truth.
+ */
+export interface UsageReport {
+  readonly inputTokens?: unknown;
+  readonly outputTokens?: unknown;
+  readonly cacheReadTokens?: unknown;
+  readonly cacheWriteTokens?: unknown;
+}
 
 export type FaultType = Fault['type'];
 

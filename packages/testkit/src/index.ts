@@ -1,11 +1,11 @@
 export { createTestServer } from './server/create-test-server.js';
 export type { TestServer, TestServerOptions } from './server/create-test-server.js';
 export { CUT_HOWS, FAULT_TYPES, parseFaults } from './faults.js';
-export type { CutHow, Fault, FaultType } from './faults.js';
+export type { CutHow, Fault, FaultType, UsageReport } from './faults.js';
 export type { FaultScript } from './fault-script.js';
-export type { RecordedRequest, WireName } from './request-log.js';
+export type { RecordedRequest, Served, WireName } from './request-log.js';
 export { DEFAULT_REPLY_TEXT, splitIntoChunks } from './reply.js';
-export type { ReplyPlan } from './reply.js';
+export type { ReplyPlan, ReportedUsage, ServedUsage } from './reply.js';
 export { WIRE_FORMATS, anthropicWire, openaiWire } from './wire/index.js';
 export type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire/index.js';
 export { createFakeClock } from './clock/fake-clock.js';

@@ -1,6 +1,23 @@
 /** The sentence every reply uses unless a fault or `reply` option says otherwise. Never the prompt. */
 export const DEFAULT_REPLY_TEXT = 'The quick brown fox jumps over the lazy dog.';
 
+/**
+ * Tokens by the server's own count (the ground truth for budget tests). `inputTokens` is all the
+ * input, cache reads and writes included; output is one token per text delta (word).
+ */
+export interface ServedUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
+/** Usage as a reply reports it: omitted, `null`, or per-field values (numbers unless corrupted). */
+export type ReportedUsage =
+  | 'omit'
+  | null
+  | { readonly inputTokens: unknown; readonly outputTokens: unknown; readonly cacheReadTokens: unknown; readonly cacheWriteTokens: unknown };
+
 /** Everything a wire encoder needs to write one reply, decided before the first byte. */
 export interface ReplyPlan {
   /** The value of the request-id header (`x-request-id` / `request-id`). */
@@ -15,7 +32,10 @@ export interface ReplyPlan {
   readonly chunks: readonly string[];
   /** In the wire's vocabulary; `undefined` means the wire's normal stop. */
   readonly finishReason: string | undefined;
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  /** The truth, by the server's own counting: what it would bill for the whole reply. */
+  readonly usage: ServedUsage;
+  /** What the reply reports as usage (see the `ok` fault's `usage`). */
+  readonly report: ReportedUsage;
   /** OpenAI `stream_options.include_usage`: send the usage chunk before `[DONE]`. */
   readonly includeUsage: boolean;
   /** The API key the client sent, for wires that quote a masked copy in 401 messages. */

@@ -26,6 +26,28 @@ export interface RecordedRequest {
   readonly closed: boolean;
   /** The fault the server applied, once chosen. */
   readonly fault: Fault | undefined;
+  /**
+   * What the server really served, by its own counting, updated live — the ground truth for
+   * budget tests, whatever the reply REPORTED as usage. Input counts once a reply the client
+   * can read begins (the SSE opening frames, or a complete JSON body); output counts one token
+   * per SSE text delta written, or every token of a complete JSON body. An error status, a
+   * reset, or a JSON body cut, stalled or malformed serves nothing.
+   */
+  readonly served: Served;
+}
+
+/** Tokens served to one request; `inputTokens` includes the cache reads and writes. */
+export interface Served {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
+export type MutableServed = { -readonly [K in keyof Served]: Served[K] };
+
+export function nothingServed(): MutableServed {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
 /** The server's own, writable view of a record. */

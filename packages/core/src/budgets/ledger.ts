@@ -71,10 +71,9 @@ export function refresh(ledger: Ledger, now: number): void {
     if (now < ledger.end) return;
     ledger.start = windowStart(ledger.window, now);
     ledger.end = windowEnd(ledger.window, ledger.start);
-    // Holds made in the old window belong to it; their settles will see the epoch changed.
+    // The old window's spend ends with it. Live holds carry over: a call in flight across the
+    // boundary still counts against the new window, and settles into it (see docs/budgets.md).
     ledger.committed = 0;
-    ledger.held = 0;
-    ledger.holds = 0;
     return;
   }
   const { times, amounts, sizeMs } = ledger;
@@ -94,16 +93,6 @@ export function refresh(ledger: Ledger, now: number): void {
   }
 }
 
-/** Identifies the window a hold was made in: its start for a calendar window, 0 for sliding. */
-export function epochOf(ledger: Ledger): number {
-  return ledger.kind === 'calendar' ? ledger.start : 0;
-}
-
-/** Whether a hold made in `epoch` still counts in this ledger. */
-export function isCurrent(ledger: Ledger, epoch: number): boolean {
-  return ledger.kind === 'sliding' || ledger.start === epoch;
-}
-
 export function used(ledger: Ledger): number {
   return ledger.committed + ledger.held;
 }
@@ -113,19 +102,21 @@ export function addHold(ledger: Ledger, amount: number): void {
   ledger.holds += 1;
 }
 
-export function growHold(ledger: Ledger, epoch: number, amount: number): void {
-  if (isCurrent(ledger, epoch)) ledger.held += amount;
+export function growHold(ledger: Ledger, amount: number): void {
+  ledger.held += amount;
 }
 
-export function dropHold(ledger: Ledger, epoch: number, amount: number): void {
-  if (!isCurrent(ledger, epoch)) return;
+export function dropHold(ledger: Ledger, amount: number): void {
   ledger.holds -= 1;
   ledger.held = ledger.holds === 0 ? 0 : Math.max(0, ledger.held - amount);
 }
 
-/** Records settled spend; spend of a calendar window that has ended is dropped with it. */
-export function commit(ledger: Ledger, epoch: number, amount: number, at: number): void {
-  if (amount <= 0 || !isCurrent(ledger, epoch)) return;
+/**
+ * Records settled spend in the ledger's current window — the window the call SETTLES in, even
+ * when it was reserved in an earlier one (its hold carried over at the boundary).
+ */
+export function commit(ledger: Ledger, amount: number, at: number): void {
+  if (amount <= 0) return;
   ledger.committed += amount;
   if (ledger.kind === 'calendar') return;
   const { times, amounts } = ledger;
@@ -161,7 +152,8 @@ export function nextReset(ledger: Ledger): number | undefined {
 
 /** Whether the ledger holds nothing worth keeping: the store may forget it. */
 export function isIdle(ledger: Ledger, now: number): boolean {
-  if (ledger.kind === 'calendar') return now >= ledger.end + CALENDAR_GRACE_MS;
+  // A ledger with live holds is never forgotten: their settles must land in it.
+  if (ledger.kind === 'calendar') return ledger.holds === 0 && now >= ledger.end + CALENDAR_GRACE_MS;
   refresh(ledger, now);
   return ledger.holds === 0 && ledger.head === ledger.times.length;
 }

@@ -7,9 +7,7 @@ import {
   commit,
   createLedger,
   dropHold,
-  epochOf,
   growHold,
-  isCurrent,
   isIdle,
   nextReset,
   refresh,
@@ -61,8 +59,6 @@ export interface InMemoryBudgetStore extends BudgetStore {
 interface HeldLine {
   readonly line: ReserveLine;
   readonly ledger: Ledger;
-  /** The window the hold was made in (see ledger.epochOf). */
-  readonly epoch: number;
   hold: number;
 }
 
@@ -145,8 +141,10 @@ export function createInMemoryBudgetStore(options: InMemoryBudgetStoreOptions = 
       const held = r.lines[i]!;
       const amount = amountOf(r, held, i);
       if (amount > held.hold) over = true;
-      dropHold(held.ledger, held.epoch, held.hold);
-      commit(held.ledger, held.epoch, amount, at);
+      // Settle into the window current now: one that began after the reserve included.
+      refresh(held.ledger, at);
+      dropHold(held.ledger, held.hold);
+      commit(held.ledger, amount, at);
     }
     if (over) counts.overCommitted++;
   }
@@ -187,7 +185,7 @@ export function createInMemoryBudgetStore(options: InMemoryBudgetStoreOptions = 
       const ledger = ledgersOfLines[i]!;
       const hold = line.base + line.perOutputToken * granted;
       addHold(ledger, hold);
-      held[i] = { line, ledger, epoch: epochOf(ledger), hold };
+      held[i] = { line, ledger, hold };
       remaining[i] = { key: line.key, unit: line.unit, limit: line.limit, remaining: Math.max(0, line.limit - used(ledger)) };
     }
     const reservation: Reservation = { id: request.id, lines: held, expiresAt: now + request.ttlMs, granted, consumed: 0, done: false };
@@ -213,7 +211,6 @@ export function createInMemoryBudgetStore(options: InMemoryBudgetStoreOptions = 
       const held = r.lines[i]!;
       const { line, ledger } = held;
       refresh(ledger, now);
-      if (!isCurrent(ledger, held.epoch)) continue; // its window ended: nothing left to protect
       const needed = line.perOutputToken * extra;
       if (needed > 0 && used(ledger) + needed > line.limit) {
         // Capped at the grant: release and expiry never commit more than was held.
@@ -223,7 +220,7 @@ export function createInMemoryBudgetStore(options: InMemoryBudgetStoreOptions = 
     }
     for (const held of r.lines) {
       const grow = held.line.perOutputToken * extra;
-      growHold(held.ledger, held.epoch, grow);
+      growHold(held.ledger, grow);
       held.hold += grow;
     }
     r.granted = r.consumed = consumed;

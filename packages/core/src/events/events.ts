@@ -55,6 +55,19 @@ export type KeelEvent =
       readonly model: string;
       readonly at: number;
     }
+  /**
+   * The provider answered without usable usage (none, `null`, or counts that are not finite
+   * non-negative integers). Keel charged its own conservative count instead — `charged`, when
+   * the feature has a budget: the reserved input plus the hold's output grant, or the estimate
+   * of the text served if that is more. Never on telemetry's token counters.
+   */
+  | (EventBase & {
+      readonly type: 'usage.missing';
+      readonly stream: boolean;
+      readonly provider: string;
+      readonly model: string;
+      readonly charged?: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+    })
   | (EventBase & {
       readonly type: 'call.finished';
       readonly stream: boolean;

@@ -8,6 +8,7 @@ import type { PriceCatalog } from '../pricing/table.js';
 import type { Usage } from '../provider/messages.js';
 import type { RateLimitStore } from '../rate-limits/store.js';
 import { tokenRefund } from '../rate-limits/plan.js';
+import { estimateTextTokens } from '../tokens/estimate.js';
 import type { TokenCounter } from '../tokens/counter.js';
 import type { Clock } from '../util/clock.js';
 
@@ -32,18 +33,49 @@ export interface BudgetHold {
   readonly candidate: ModelRef;
   /** Output tokens to ask for: the request's, or fewer when the budget clamped it. */
   readonly maxTokens: number | undefined;
-  /** Streams: records output as it arrives; false once the budget has no room for more. */
+  /** Input tokens the hold was reserved with (Keel's bound, or the exact count near a limit). */
+  readonly inputTokens: number;
+  /** Answers per call (OpenAI's `n`); `maxTokens` and `charge` count per answer. */
+  readonly choices: number;
+  /** Streams: records output (per answer) as it arrives; false once the budget has no room for more. */
   charge(outputTokens: number): Promise<boolean>;
-  /**
-   * Settles with the usage the provider reported, or — when it reported none (failure, abort)
-   * — releases the hold, keeping only output already charged. Runs once; later calls no-op.
-   */
-  finish(usage: Usage | undefined): Promise<BudgetRemaining | undefined>;
+  /** Settles the hold from what was served (see {@link Served}). Runs once; later calls no-op. */
+  finish(served: Served): Promise<HoldSettled | undefined>;
 }
 
-/** A call's rate-limit admission; `refund` gives back the tokens it did not use. */
+/** What a call got from its provider, as far as Keel knows it when settling. */
+export interface Served {
+  /** The provider's usage, validated (`readUsage`); undefined when missing or invalid. */
+  readonly usage: Usage | undefined;
+  /** True when the provider answered in full: a chat response, or a stream that finished. */
+  readonly answered: boolean;
+  /** The text delivered, for a conservative count when there is no usage. */
+  readonly text: string;
+  /**
+   * True once the provider accepted the request (a stream opened): it bills the input even when
+   * nothing streamed, so a missing usage settles at least the reserved input.
+   */
+  readonly accepted?: boolean | undefined;
+}
+
+/** How a hold was settled. */
+export interface HoldSettled {
+  readonly remaining: BudgetRemaining | undefined;
+  /**
+   * Set when the provider served output but reported no usable usage: the output tokens Keel
+   * charged instead (the hold's grant, or the estimate of the text if more), with the reserved input.
+   */
+  readonly charged?: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+}
+
+/** A call's rate-limit admission, settled once the call ends. */
 export interface RateTicket {
-  refund(usedTokens: number): Promise<void>;
+  /**
+   * `sent: false` (nothing reached the provider: refused by a budget, aborted, an open breaker)
+   * gives everything back, the request included. Otherwise the tokens beyond `usedTokens` are
+   * given back; `usedTokens: undefined` (served without usage) keeps all that was taken.
+   */
+  settle(outcome: { readonly sent: boolean; readonly usedTokens: number | undefined }): Promise<void>;
 }
 
 /** How long a hold outlives its call's deadline before it expires on its own (a vanished caller). */
@@ -75,13 +107,21 @@ export function createAdmission(deps: AdmissionDeps) {
     signal: AbortSignal | undefined,
   ): Promise<RateTicket | undefined> {
     if (!feature.rateLimits) return undefined;
-    const tokens = counter.upperBound(request.messages) + (request.maxTokens ?? feature.maxTokens ?? 0);
+    // A call already aborted sends nothing, so it must not spend the limit.
+    if (signal?.aborted) throw new KeelError('aborted', 'The caller aborted the call');
+    const tokens =
+      counter.upperBound(request.messages) + (request.uncountedInputTokens ?? 0) + (request.choices ?? 1) * (request.maxTokens ?? feature.maxTokens ?? 0);
     const lines = feature.rateLimits.lines({ user: request.user, tenant: request.tenant }, tokens);
     if (lines.length === 0) return undefined;
     for (;;) {
       const taken = await rateLimits.take({ lines, now: clock.now() });
       if (taken.ok) {
-        return { refund: (used) => rateLimits.refund({ lines: tokenRefund(lines, used), now: clock.now() }) };
+        return {
+          async settle({ sent, usedTokens }) {
+            const refund = !sent ? lines : usedTokens === undefined ? [] : tokenRefund(lines, usedTokens);
+            if (refund.length > 0) await rateLimits.refund({ lines: refund, now: clock.now() });
+          },
+        };
       }
       const wait = taken.retryAfterMs;
       // Wait for room only when it comes before the deadline; otherwise say when it will.
@@ -108,6 +148,9 @@ export function createAdmission(deps: AdmissionDeps) {
     const budget = feature.budget;
     if (!budget) return undefined;
     const maxOutputTokens = request.maxTokens ?? feature.maxTokens!;
+    const choices = request.choices ?? 1;
+    // Images, audio and tool definitions the messages' text does not show (the drop-ins' bound).
+    const uncounted = request.uncountedInputTokens ?? 0;
     const ttlMs = Math.max(0, deadline - clock.now()) + HOLD_GRACE_MS;
     let tries = 0;
 
@@ -118,8 +161,9 @@ export function createAdmission(deps: AdmissionDeps) {
           issues: [`model: ${ref.provider}/${ref.model} is unpriced; add it to createKeel({ pricing })`],
         });
       }
-      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, price: modelPrice });
-      if (!plan.ok) return { plan, result: undefined };
+      const planned: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, choices, price: modelPrice });
+      if (!planned.ok) return { plan: planned, result: undefined };
+      const plan = { ...planned, inputTokens };
       const result = await budgets.reserve({
         id: `${reservationId}:${tries++}`,
         lines: plan.lines,
@@ -133,11 +177,11 @@ export function createAdmission(deps: AdmissionDeps) {
 
     const tryModel = async (ref: ModelRef) => {
       const bound = counter.upperBound(request.messages);
-      let outcome = await attempt(ref, bound);
+      let outcome = await attempt(ref, bound + uncounted);
       if (!outcome.result?.ok && counter.hasExact(ref.model)) {
         // The cheap bound did not fit; the exact count might.
         const exact = counter.exact(ref.model, request.messages);
-        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact);
+        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact + uncounted);
       }
       return outcome;
     };
@@ -158,7 +202,7 @@ export function createAdmission(deps: AdmissionDeps) {
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!, target);
-    return holdFor(target, plan.lines, result);
+    return holdFor(target, plan.lines, result, plan.inputTokens, choices);
   }
 
   function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
@@ -177,29 +221,50 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   }
 
-  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted): BudgetHold {
+  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted, inputTokens: number, choices: number): BudgetHold {
     let done = false;
+    // Output the store recorded, per answer.
+    let charged = 0;
     return {
       candidate,
       maxTokens: granted.outputTokens,
+      inputTokens,
+      choices,
       async charge(outputTokens) {
         if (done) return true;
-        const charged = await budgets.charge(granted.id, outputTokens, clock.now());
-        return charged.ok;
+        const result = await budgets.charge(granted.id, outputTokens, clock.now());
+        if (result.ok || result.reason === 'exhausted') charged = Math.max(charged, result.outputTokens);
+        return result.ok;
       },
-      async finish(usage) {
+      async finish({ usage, answered, text, accepted }) {
         if (done) return undefined;
         done = true;
-        const modelPrice = price(candidate);
+        const now = clock.now();
         let amounts: number[] | undefined;
-        try {
-          amounts = usage ? settleAmounts(lines, usage, modelPrice) : undefined;
-        } catch {
-          amounts = undefined; // unpriced: keep what charge recorded rather than guess a cost
+        if (usage) {
+          try {
+            amounts = settleAmounts(lines, usage, price(candidate));
+          } catch {
+            amounts = undefined; // unpriced: keep what charge recorded rather than guess a cost
+          }
+          if (amounts) await budgets.settle(granted.id, amounts, now);
+          else await budgets.release(granted.id, now);
+          return { remaining: tightest(lines, granted, amounts) };
         }
-        if (amounts) await budgets.settle(granted.id, amounts, clock.now());
-        else await budgets.release(granted.id, clock.now());
-        return tightest(lines, granted, amounts);
+        // No usable usage. Output was served if the provider answered or text arrived: charge
+        // the reserved input plus the most output it can have been — the grant (a full answer
+        // may have used all of max_tokens), what streaming charged, or the estimate of the text
+        // (the same estimate the stream meter uses) when the provider ignored the cap. An
+        // accepted stream that delivered nothing still pays its input. All per answer.
+        const served = Math.ceil(estimateTextTokens(text) / choices);
+        if (!answered && !accepted && served === 0) {
+          await budgets.release(granted.id, now);
+          return { remaining: tightest(lines, granted, undefined) };
+        }
+        const outputTokens = Math.max(answered ? granted.outputTokens : 0, charged, served);
+        amounts = lines.map((line) => line.base + line.perOutputToken * outputTokens);
+        await budgets.settle(granted.id, amounts, now);
+        return { remaining: tightest(lines, granted, amounts), charged: { inputTokens, outputTokens: outputTokens * choices } };
       },
     };
   }
@@ -212,26 +277,32 @@ export type Admission = ReturnType<typeof createAdmission>;
 /**
  * Settles a call's budget hold and rate-limit ticket, whatever its outcome. Never throws: a
  * store failure must not turn a served answer into an error — a hold expires by itself and a
- * rate-limit bucket refills by itself.
+ * rate-limit bucket refills by itself. `sent` says whether any attempt reached the provider.
  */
 export async function settleCall(
   hold: BudgetHold | undefined,
   ticket: RateTicket | undefined,
-  usage: Usage | undefined,
-): Promise<BudgetRemaining | undefined> {
-  let remaining: BudgetRemaining | undefined;
+  served: Served,
+  sent: boolean,
+): Promise<HoldSettled | undefined> {
+  let settled: HoldSettled | undefined;
   try {
-    remaining = await hold?.finish(usage);
+    settled = await hold?.finish(served);
   } catch {
     // see above
   }
   try {
-    await ticket?.refund(usage ? usage.inputTokens + usage.outputTokens : 0);
+    const { usage, answered, text, accepted } = served;
+    const usedTokens = usage ? usage.inputTokens + usage.outputTokens : answered || accepted || text.length > 0 ? undefined : 0;
+    await ticket?.settle({ sent, usedTokens });
   } catch {
     // see above
   }
-  return remaining;
+  return settled;
 }
+
+/** What a call that got nothing from its provider settles with. */
+export const NOTHING_SERVED: Served = { usage: undefined, answered: false, text: '' };
 
 /** Room left on the tightest line once the hold is replaced by what was really spent. */
 function tightest(lines: readonly ReserveLine[], granted: ReserveGranted, amounts: readonly number[] | undefined): BudgetRemaining | undefined {

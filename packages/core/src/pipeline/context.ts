@@ -12,6 +12,8 @@ export interface CallState {
   readonly events: EventHub;
   /** Every attempt made so far, across candidate models, in order. */
   readonly attempts: AttemptRecord[];
+  /** Set once an attempt reaches a provider: until then the call has spent no rate limit. */
+  sent: boolean;
 }
 
 /** What each policy receives and passes inward. */

@@ -17,8 +17,8 @@ import type { PriceTableInput } from '../pricing/schema.js';
 import { createInMemoryRateLimitStore } from '../rate-limits/memory-store.js';
 import type { RateLimitStore } from '../rate-limits/store.js';
 import { createTokenCounter } from '../tokens/counter.js';
-import { estimateTextTokens } from '../tokens/estimate.js';
-import { createAdmission, settleCall, type BudgetHold, type RateTicket } from './admission.js';
+import { estimateTextTokens, estimateTokens } from '../tokens/estimate.js';
+import { createAdmission, NOTHING_SERVED, settleCall, type BudgetHold, type HoldSettled, type RateTicket } from './admission.js';
 import { announceCall, announceFinish } from './call-events.js';
 import { candidatesFor, withFallback } from './candidates.js';
 import { compose } from './compose.js';
@@ -26,7 +26,16 @@ import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
 import { openStreamAttempt } from './stream-attempt.js';
+import { createStreamMeter } from './stream-meter.js';
 import { createKeelStream } from './keel-stream.js';
+
+/**
+ * A result's usage when the provider reported none: what the budget charged when there is one,
+ * else a tokenizer-free estimate. `usageEstimated` flags it; telemetry never sees it.
+ */
+function estimatedUsage(request: ValidatedRequest, text: string, settled: HoldSettled | undefined) {
+  return settled?.charged ?? { inputTokens: estimateTokens(request.messages), outputTokens: estimateTextTokens(text) };
+}
 
 export interface KeelOptions {
   /** The providers features may name, by their `id`. */
@@ -129,12 +138,17 @@ export function createKeel(options: KeelOptions): Keel {
   for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
 
   function buildChain(feature: ResolvedFeature) {
+    const openStream = openStreamAttempt(feature.timeouts);
     const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor });
     return {
-      chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) =>
-        ctx.target.provider.chat(ctx.target.request, ctx),
-      ),
-      stream: compose([retry, breakerPolicy], openStreamAttempt(feature.timeouts)),
+      chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
+        ctx.call.sent = true;
+        return ctx.target.provider.chat(ctx.target.request, ctx);
+      }),
+      stream: compose([retry, breakerPolicy], (ctx) => {
+        ctx.call.sent = true;
+        return openStream(ctx);
+      }),
     };
   }
 
@@ -148,7 +162,7 @@ export function createKeel(options: KeelOptions): Keel {
       });
     }
     const startedAt = clock.now();
-    const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [] };
+    const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [], sent: false };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
     if (events.active) announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
     const deadline = startedAt + totalMs;
@@ -198,20 +212,24 @@ export function createKeel(options: KeelOptions): Keel {
           const response = await chain.chat(
             context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold)),
           );
-          return { response, target, budgetRemaining: await settleCall(hold, undefined, response.usage) };
+          const served = { usage: response.usage, answered: true, text: response.text };
+          return { response, target, settled: await settleCall(hold, undefined, served, true) };
         } catch (error) {
-          await settleCall(hold, undefined, undefined);
+          await settleCall(hold, undefined, NOTHING_SERVED, true);
           throw error;
         }
       });
-      const { response, target, budgetRemaining } = answered;
-      void settleCall(undefined, ticket, response.usage);
+      const { response, target, settled } = answered;
+      const budgetRemaining = settled?.remaining;
+      void settleCall(undefined, ticket, { usage: response.usage, answered: true, text: response.text }, true);
       const model = response.model || target.model;
+      if (!response.usage) announceMissingUsage(call, false, target.provider, model, settled);
       const chatResult: ChatResult = {
         text: response.text,
         message: { role: 'assistant', content: response.text },
         finishReason: response.finishReason,
-        usage: response.usage ?? { inputTokens: 0, outputTokens: 0 },
+        usage: response.usage ?? estimatedUsage(validated, response.text, settled),
+        ...(response.usage ? {} : { usageEstimated: true as const }),
         provider: target.provider,
         model,
         costUsd: admission.cost(target, response.usage),
@@ -231,11 +249,17 @@ export function createKeel(options: KeelOptions): Keel {
       });
       return chatResult;
     } catch (thrown) {
-      void settleCall(undefined, ticket, undefined);
+      void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
       const error = callError(thrown, validated.signal, call);
       announceFinish(events, breakers, call, false, { outcome: error.kind, provider: error.provider, model: error.model });
       throw error;
     }
+  }
+
+  /** Emits `usage.missing`: the provider answered without usable usage, so Keel charged its own count. */
+  function announceMissingUsage(call: CallState, stream: boolean, provider: string, model: string, settled: HoldSettled | undefined) {
+    if (!events.active) return;
+    events.emit({ type: 'usage.missing', callId: call.id, feature: call.feature, at: clock.now(), stream, provider, model, charged: settled?.charged });
   }
 
   /**
@@ -268,12 +292,12 @@ export function createKeel(options: KeelOptions): Keel {
             const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
             return { opened, hold, target };
           } catch (error) {
-            await settleCall(hold, undefined, undefined);
+            await settleCall(hold, undefined, NOTHING_SERVED, true);
             throw error;
           }
         });
       } catch (thrown) {
-        void settleCall(undefined, ticket, undefined);
+        void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
         announceFinish(events, breakers, call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
@@ -298,11 +322,17 @@ export function createKeel(options: KeelOptions): Keel {
         idleMs: feature.timeouts.idleMs,
         includeRaw,
         callerSignal: validated.signal,
-        // Streamed output is charged as it arrives (estimated; the provider's usage settles it).
-        meter: hold ? (text) => hold.charge(estimateTextTokens(text)) : undefined,
+        // Streamed output is charged before it is handed out (see stream-meter.ts); the
+        // provider's usage settles it.
+        meter: hold ? createStreamMeter(hold) : undefined,
         costOf: (usage) => admission.cost(target, usage),
-        onSettled: async ({ result, error, usage }) => {
-          const budgetRemaining = await settleCall(hold, ticket, usage);
+        onSettled: async ({ result, error, usage, text }) => {
+          // A stream the provider finished; one Keel cut for its budget did not answer in full.
+          const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
+          // The provider accepted the request (the stream opened): it pays at least its input.
+          const settled = await settleCall(hold, ticket, { usage, answered, text, accepted: true }, true);
+          const budgetRemaining = settled?.remaining;
+          if (!usage && answered) announceMissingUsage(call, true, opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {
             outcome: error ? error.kind : 'ok',
             provider: opened.provider,

@@ -6,7 +6,10 @@ export interface ChatResult {
   readonly text: string;
   readonly message: ChatMessage & { readonly role: 'assistant' };
   readonly finishReason: FinishReason;
+  /** The provider's usage; when it reported none (or an invalid one), Keel's own count, flagged by `usageEstimated`. */
   readonly usage: Usage;
+  /** True when the provider reported no usable usage and `usage` is Keel's own count (see `usage.missing`). */
+  readonly usageEstimated?: true | undefined;
   /** The provider and model that actually answered (after any fallback). */
   readonly provider: string;
   readonly model: string;

@@ -1,17 +1,25 @@
 import type { ModelPrice } from './schema.js';
 
-/** Token usage to price. `cachedInputTokens` is the part of `inputTokens` served from a prompt cache. */
+/**
+ * Token usage to price, shaped like `Usage`: `inputTokens` is all the input; `cacheReadTokens`
+ * and `cacheWriteTokens` are the parts of it read from / written to the prompt cache.
+ */
 export interface PricedUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
-  readonly cachedInputTokens?: number | undefined;
+  readonly cacheReadTokens?: number | undefined;
+  readonly cacheWriteTokens?: number | undefined;
 }
 
 const PER_TOKEN = 1e-6;
 
-/** USD per input token (full price: whether a prompt hits the cache is only known afterwards). */
+/**
+ * USD per input token for a reservation: the dearest way an input token can be billed (whether a
+ * prompt hits or writes the cache is only known afterwards, and a cache write costs more than
+ * plain input — 1.25× on Anthropic), so the hold is never below what the call can cost.
+ */
 export function inputUsdPerToken(price: ModelPrice): number {
-  return price.input * PER_TOKEN;
+  return Math.max(price.input, price.cacheWrite ?? price.input, price.cachedInput ?? price.input) * PER_TOKEN;
 }
 
 /** USD per output token. */
@@ -20,12 +28,15 @@ export function outputUsdPerToken(price: ModelPrice): number {
 }
 
 /**
- * The cost of `usage` in USD. Cached input is billed at `cachedInput` (the input price when the
- * model lists none); cached tokens beyond `inputTokens` are treated as a reporting error and
- * capped, never turned into a negative cost.
+ * The cost of `usage` in USD. Cache reads are billed at `cachedInput`, cache writes at
+ * `cacheWrite` (each the input price when the model lists none), the rest of the input at
+ * `input`. Cache parts beyond `inputTokens` are a reporting error and capped, never turned into
+ * a negative cost.
  */
 export function costUsd(price: ModelPrice, usage: PricedUsage): number {
-  const cached = Math.min(Math.max(usage.cachedInputTokens ?? 0, 0), usage.inputTokens);
-  const fresh = usage.inputTokens - cached;
-  return (fresh * price.input + cached * (price.cachedInput ?? price.input) + usage.outputTokens * price.output) * PER_TOKEN;
+  const read = Math.min(Math.max(usage.cacheReadTokens ?? 0, 0), usage.inputTokens);
+  const write = Math.min(Math.max(usage.cacheWriteTokens ?? 0, 0), usage.inputTokens - read);
+  const fresh = usage.inputTokens - read - write;
+  const input = fresh * price.input + read * (price.cachedInput ?? price.input) + write * (price.cacheWrite ?? price.input);
+  return (input + usage.outputTokens * price.output) * PER_TOKEN;
 }

@@ -8,9 +8,11 @@ import type { PriceTable } from './schema.js';
 export const DEFAULT_PRICES_AS_OF = '2025-11-01';
 
 /**
- * Standard (non-batch) list prices, USD per million tokens. Not modelled: batch discounts,
- * Anthropic cache writes (1.25× input) and long-context tiers (e.g. Sonnet 4/4.5 above 200k
- * input tokens); where they apply, override.
+ * Standard (non-batch) list prices, USD per million tokens. Prompt caching: OpenAI bills cached
+ * input at `cachedInput` and has no write charge; Anthropic bills cache reads at 0.1× input and
+ * 5-minute cache writes at 1.25× input (`cacheWrite`). Not modelled: batch discounts, the 1-hour
+ * cache (writes at 2× input) and long-context tiers (e.g. Sonnet 4/4.5 above 200k input
+ * tokens); where they apply, override.
  */
 export const DEFAULT_PRICES: PriceTable = {
   openai: {
@@ -31,15 +33,15 @@ export const DEFAULT_PRICES: PriceTable = {
     'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
   },
   anthropic: {
-    'claude-opus-4-5': { input: 5, cachedInput: 0.5, output: 25 },
-    'claude-opus-4-1': { input: 15, cachedInput: 1.5, output: 75 },
-    'claude-opus-4': { input: 15, cachedInput: 1.5, output: 75 },
-    'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, output: 15 },
-    'claude-sonnet-4': { input: 3, cachedInput: 0.3, output: 15 },
-    'claude-3-7-sonnet': { input: 3, cachedInput: 0.3, output: 15 },
-    'claude-haiku-4-5': { input: 1, cachedInput: 0.1, output: 5 },
-    'claude-3-5-haiku': { input: 0.8, cachedInput: 0.08, output: 4 },
-    'claude-3-haiku': { input: 0.25, cachedInput: 0.03, output: 1.25 },
+    'claude-opus-4-5': { input: 5, cachedInput: 0.5, cacheWrite: 6.25, output: 25 },
+    'claude-opus-4-1': { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    'claude-opus-4': { input: 15, cachedInput: 1.5, cacheWrite: 18.75, output: 75 },
+    'claude-sonnet-4-5': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    'claude-sonnet-4': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    'claude-3-7-sonnet': { input: 3, cachedInput: 0.3, cacheWrite: 3.75, output: 15 },
+    'claude-haiku-4-5': { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
+    'claude-3-5-haiku': { input: 0.8, cachedInput: 0.08, cacheWrite: 1, output: 4 },
+    'claude-3-haiku': { input: 0.25, cachedInput: 0.03, cacheWrite: 0.3, output: 1.25 },
   },
   // A local llama.cpp server costs nothing per token: priced at 0 on purpose, so a USD budget
   // on it is valid (and never binds) instead of failing as "unpriced".

@@ -11,8 +11,10 @@ export const modelPriceSchema = z
   .object({
     input: usdPerMillion('input'),
     output: usdPerMillion('output'),
-    /** Prompt-cache hits. @default input (no discount assumed) */
+    /** Prompt-cache hits (reads). @default input (no discount assumed) */
     cachedInput: usdPerMillion('cachedInput').optional(),
+    /** Prompt-cache writes (Anthropic: 1.25× input for the 5-minute cache). @default input */
+    cacheWrite: usdPerMillion('cacheWrite').optional(),
   })
   .strict();
 

@@ -4,3 +4,5 @@ export { errorClassNames, errorDetail, isAbortError, oneLine, socketCodeSuffix, 
 export type { AdapterErrorContext, TransportFailure } from './transport-errors.js';
 export { requestContentOf } from './request-content.js';
 export { clientOptionSecrets } from './client-secrets.js';
+export { addCounts, isTokenCount, readUsage } from './usage.js';
+export type { UsageCounts } from './usage.js';

@@ -61,6 +61,8 @@ export function finishAttributes(event: EventOf<'call.finished'>, name: Provider
     [ATTR.responseProvider]: event.provider === undefined ? undefined : name(event.provider),
     [ATTR.usageInputTokens]: usage?.inputTokens,
     [ATTR.usageOutputTokens]: usage?.outputTokens,
+    [ATTR.usageCacheReadTokens]: usage?.cacheReadTokens,
+    [ATTR.usageCacheWriteTokens]: usage?.cacheWriteTokens,
     [ATTR.responseFinishReasons]: event.finishReason === undefined ? undefined : [event.finishReason],
     [ATTR.attempts]: event.attempts,
     [ATTR.ttftMs]: event.ttftMs,

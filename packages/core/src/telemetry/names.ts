@@ -18,6 +18,10 @@ export const ATTR = {
   responseTimeToFirstChunk: 'gen_ai.response.time_to_first_chunk',
   usageInputTokens: 'gen_ai.usage.input_tokens',
   usageOutputTokens: 'gen_ai.usage.output_tokens',
+  /** Of the input tokens, read from / written to the prompt cache (GenAI semantic conventions). */
+  usageCacheReadTokens: 'gen_ai.usage.cache_read.input_tokens',
+  usageCacheWriteTokens: 'gen_ai.usage.cache_creation.input_tokens',
+  usageMissingChargedOutput: 'keel.usage.charged_output_tokens',
   tokenType: 'gen_ai.token.type',
   inputMessages: 'gen_ai.input.messages',
   errorType: 'error.type',
@@ -51,6 +55,7 @@ export const SPAN_EVENT = {
   retryDenied: 'keel.retry.denied',
   fallback: 'keel.fallback',
   firstToken: 'keel.first_token',
+  usageMissing: 'keel.usage.missing',
 } as const;
 
 export const METRIC = {

@@ -4,7 +4,7 @@ import { callIdentity, type ProviderNamer } from './attributes.js';
 import { CallTable } from './call-table.js';
 import { KeelMetrics } from './metrics.js';
 import { SCOPE } from './names.js';
-import { abandonCall, endAttempt, finishCall, recordFirstToken, recordPolicyEvent, startAttempt, startCall } from './spans.js';
+import { abandonCall, endAttempt, finishCall, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
 
 export interface OpenTelemetryOptions {
   /** @default `tracerProvider.getTracer('@keel/core', version)`, else the global tracer */
@@ -89,6 +89,11 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
         const call = calls.get(event.callId);
         if (call) recordFirstToken(call, event);
         instruments.firstToken(event, call?.identity ?? callIdentity(event.provider, event.model, event.feature, name));
+        return;
+      }
+      case 'usage.missing': {
+        const call = calls.get(event.callId);
+        if (call) recordMissingUsage(call, event);
         return;
       }
       case 'call.finished': {

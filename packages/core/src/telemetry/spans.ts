@@ -81,6 +81,11 @@ export function recordFirstToken(call: OpenCall, event: EventOf<'stream.first_to
 }
 
 /** Ends the call span; an error outcome sets `error.type` to the Keel kind and status ERROR. */
+/** The provider answered without usable usage: a span event saying what Keel charged instead. */
+export function recordMissingUsage(call: OpenCall, event: EventOf<'usage.missing'>): void {
+  call.span.addEvent(SPAN_EVENT.usageMissing, defined({ [ATTR.usageMissingChargedOutput]: event.charged?.outputTokens }), hrTime(event.at));
+}
+
 export function finishCall(call: OpenCall, event: EventOf<'call.finished'>, name: ProviderNamer): void {
   const at = hrTime(event.at);
   endOpenAttempts(call, at);

@@ -94,15 +94,39 @@ describe('in-memory BudgetStore: windows', () => {
     expect((await store.reserve(request([line], 0, feb1))).ok).toBe(true);
   });
 
-  it('a hold made before a rollover does not count in the new window, and settles into the old one', async () => {
+  it('a hold made before a rollover carries into the new window and settles there, never nowhere', async () => {
     const store = createInMemoryBudgetStore();
     const line = tokens('m', 100, 'minute');
     const old = await store.reserve(request([line], 100, 59_000, 10 * MINUTE));
     if (!old.ok) throw new Error('refused');
-    const fresh = await store.reserve(request([line], 100, MINUTE + 1));
-    expect(fresh.ok).toBe(true);
-    expect(await store.settle(old.id, [100], MINUTE + 2)).toBe(true);
-    expect(await store.usage([line], MINUTE + 3)).toMatchObject([{ committed: 0, held: 100 }]);
+    // Still in flight after the boundary: it counts against the new window too.
+    expect(await store.usage([line], MINUTE + 1)).toMatchObject([{ committed: 0, held: 100 }]);
+    expect(await store.reserve(request([line], 1, MINUTE + 1))).toMatchObject({ ok: false });
+    expect(await store.settle(old.id, [60], MINUTE + 2)).toBe(true);
+    expect(await store.usage([line], MINUTE + 3)).toMatchObject([{ committed: 60, held: 0, remaining: 40 }]);
+    // The next window starts clean.
+    expect(await store.usage([line], 2 * MINUTE)).toMatchObject([{ committed: 0, held: 0 }]);
+  });
+
+  it('a settle after the boundary lands in the new window even when nothing touched the key since', async () => {
+    const store = createInMemoryBudgetStore();
+    const line = tokens('d', 1_000, 'day');
+    const day = 86_400_000;
+    const r = await store.reserve(request([line], 100, day - 1, day));
+    if (!r.ok) throw new Error('refused');
+    expect(await store.settle(r.id, [80], day + 5)).toBe(true);
+    expect(await store.usage([line], day + 6)).toMatchObject([{ committed: 80, held: 0 }]);
+  });
+
+  it('keeps a ledger whose window ended while a hold is live, so the settle still lands', async () => {
+    const store = createInMemoryBudgetStore();
+    const line = tokens('k', 100, 'minute');
+    const r = await store.reserve(request([line], 50, 0, 10 * MINUTE));
+    if (!r.ok) throw new Error('refused');
+    // Many operations after the window (and its grace) ended: the sweep must not drop the key.
+    for (let i = 0; i < 50; i++) await store.usage([tokens(`other${i}`, 10, 'minute')], 3 * MINUTE);
+    expect(await store.settle(r.id, [50], 3 * MINUTE + 1)).toBe(true);
+    expect(await store.usage([line], 3 * MINUTE + 2)).toMatchObject([{ committed: 50 }]);
   });
 
   it('frees a sliding window as settled spend ages out, and says when', async () => {

@@ -33,6 +33,13 @@ describe('compileFeatureBudget', () => {
     });
   });
 
+  it('choices (OpenAI n) multiply the cost of each output token; the per-request cap divides by them', () => {
+    const plan = budget.plan({ user: 'alice', inputTokens: 100, maxOutputTokens: 50, choices: 4, price });
+    expect(plan.ok && plan.lines.map((l) => l.perOutputToken)).toEqual([4, 4 * 0.6e-6, 4 * 0.6e-6]);
+    const capped = compileFeatureBudget('c', featureBudgetSchema.parse({ perRequest: { maxTokens: 500 }, onExceeded: { clamp: { minOutputTokens: 1 } } }));
+    expect(capped.plan({ inputTokens: 100, maxOutputTokens: 1_000, choices: 4 })).toMatchObject({ ok: true, maxOutputTokens: 100 });
+  });
+
   it('skips user and tenant limits for a call that names neither', () => {
     const plan = budget.plan({ inputTokens: 10, maxOutputTokens: 10, price });
     expect(plan.ok && plan.lines.map((l) => l.scope)).toEqual(['feature', 'global']);
@@ -58,7 +65,7 @@ describe('compileFeatureBudget', () => {
     if (!plan.ok) throw new Error('per-request refusal');
     const r = await store.reserve({ id: 'call-1', ...plan, ttlMs: 120_000, now: 0 });
     expect(r.ok).toBe(true);
-    const usage = { inputTokens: 600, outputTokens: 120, cachedInputTokens: 100 };
+    const usage = { inputTokens: 600, outputTokens: 120, cacheReadTokens: 100 };
     const amounts = settleAmounts(plan.lines, usage, price);
     expect(amounts[0]).toBe(720);
     expect(amounts[1]).toBeCloseTo((500 * 0.15 + 100 * 0.075 + 120 * 0.6) / 1e6, 15);

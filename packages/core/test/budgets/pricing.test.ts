@@ -92,12 +92,12 @@ describe('costUsd', () => {
   it('prices input, cached input and output per million tokens', () => {
     expect(costUsd(price, { inputTokens: 1_000_000, outputTokens: 0 })).toBeCloseTo(2.5, 12);
     expect(costUsd(price, { inputTokens: 1_000, outputTokens: 500 })).toBeCloseTo(0.0025 + 0.005, 12);
-    expect(costUsd(price, { inputTokens: 1_000, outputTokens: 0, cachedInputTokens: 400 })).toBeCloseTo((600 * 2.5 + 400 * 1.25) / 1e6, 12);
+    expect(costUsd(price, { inputTokens: 1_000, outputTokens: 0, cacheReadTokens: 400 })).toBeCloseTo((600 * 2.5 + 400 * 1.25) / 1e6, 12);
   });
 
   it('bills cached input at the input price when the model lists no cached price, and never goes negative', () => {
-    expect(costUsd({ input: 1, output: 1 }, { inputTokens: 100, outputTokens: 0, cachedInputTokens: 100 })).toBeCloseTo(1e-4, 12);
-    expect(costUsd(price, { inputTokens: 10, outputTokens: 0, cachedInputTokens: 50 })).toBeCloseTo((10 * 1.25) / 1e6, 12);
+    expect(costUsd({ input: 1, output: 1 }, { inputTokens: 100, outputTokens: 0, cacheReadTokens: 100 })).toBeCloseTo(1e-4, 12);
+    expect(costUsd(price, { inputTokens: 10, outputTokens: 0, cacheReadTokens: 50 })).toBeCloseTo((10 * 1.25) / 1e6, 12);
   });
 });
 

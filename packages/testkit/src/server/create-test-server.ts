@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultQueue, type FaultScript } from '../fault-script.js';
 import { DEFAULT_REPLY_TEXT } from '../reply.js';
-import { flattenHeaders, parseJsonBody, type MutableRecordedRequest, type RecordedRequest } from '../request-log.js';
+import { flattenHeaders, nothingServed, parseJsonBody, type MutableRecordedRequest, type RecordedRequest } from '../request-log.js';
 import { WIRE_FORMATS, wireForPath } from '../wire/index.js';
 import { createExchange, type Exchange } from './exchange.js';
 import { planReply } from './plan.js';
@@ -104,6 +104,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       aborted: false,
       closed: false,
       fault: undefined,
+      served: nothingServed(),
     };
     requests.push(record);
     const fault = faults.next(record);
@@ -112,7 +113,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
 
     const text = options.reply?.(record) ?? DEFAULT_REPLY_TEXT;
     const plan = planReply({ wire, info, index: record.index, fault, text, receivedAt: record.receivedAt });
-    const exchange = createExchange(res, { wire, plan, stream: info.stream, timers, cutDelayMs });
+    const exchange = createExchange(res, { wire, plan, stream: info.stream, timers, cutDelayMs, served: record.served });
     exchanges.add(exchange);
     res.once('close', () => {
       exchanges.delete(exchange);

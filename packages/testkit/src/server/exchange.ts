@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { CutHow } from '../faults.js';
 import type { ReplyPlan } from '../reply.js';
+import type { MutableServed } from '../request-log.js';
 import type { WireFormat } from '../wire/wire-format.js';
 import type { TimerSet } from './timers.js';
 
@@ -12,14 +13,18 @@ export interface Exchange {
   readonly wire: WireFormat;
   readonly plan: ReplyPlan;
   readonly stream: boolean;
+  /** The request log's live count of what was served (see RecordedRequest.served). */
+  readonly served: MutableServed;
   /** Aborts when the response is over for any reason (finished, client gone, server closing). */
   readonly signal: AbortSignal;
   /** Waits `ms`; resolves false when the exchange ended first. */
   delay(ms: number): Promise<boolean>;
   /** Sends the status line and headers now. */
   head(status: number, headers: Record<string, string>): void;
-  write(text: string): void;
-  end(text?: string): void;
+  /** Writes if the response is still open; false when it is gone. */
+  write(text: string): boolean;
+  /** Ends if the response is still open; false when it is gone. */
+  end(text?: string): boolean;
   /** Resets the socket (TCP RST) before any response byte. */
   reset(): void;
   /**
@@ -38,6 +43,8 @@ export interface ExchangeInit {
   readonly timers: TimerSet;
   /** Real-time grace before a cut, for clients in another process. See `TestServerOptions.cutDelayMs`. */
   readonly cutDelayMs: number;
+  /** The request log's live count of what was served (see RecordedRequest.served). */
+  readonly served: MutableServed;
 }
 
 /** Resolves true once `work` settles, or false as soon as `signal` aborts. */
@@ -83,6 +90,7 @@ export function createExchange(res: ServerResponse, init: ExchangeInit): Exchang
     wire: init.wire,
     plan: init.plan,
     stream: init.stream,
+    served: init.served,
     signal: controller.signal,
     get closedByServer() {
       return closedByServer;
@@ -94,11 +102,15 @@ export function createExchange(res: ServerResponse, init: ExchangeInit): Exchang
       res.flushHeaders();
     },
     write(text) {
+      if (!open()) return false;
       // The callback also runs (with an error) when the socket is destroyed first.
-      if (open()) writes.push(new Promise((resolve) => res.write(text, () => resolve())));
+      writes.push(new Promise((resolve) => res.write(text, () => resolve())));
+      return true;
     },
     end(text) {
-      if (open()) res.end(text);
+      if (!open()) return false;
+      res.end(text);
+      return true;
     },
     reset() {
       closedByServer = true;

@@ -23,7 +23,7 @@ interface StreamShape {
 
 const JSON_TYPE = 'application/json';
 
-function sendJson(ex: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(ex: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): boolean {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   ex.head(status, {
     ...ex.wire.baseHeaders(ex.plan),
@@ -31,12 +31,19 @@ function sendJson(ex: Exchange, status: number, body: unknown, headers: Record<s
     'content-length': String(Buffer.byteLength(text)),
     ...headers,
   });
-  ex.end(text);
+  return ex.end(text);
+}
+
+/** Counts the reply's input as served (once), with its cache split. */
+function serveInput(ex: Exchange): void {
+  if (ex.served.inputTokens > 0) return;
+  const { inputTokens, cacheReadTokens, cacheWriteTokens } = ex.plan.usage;
+  Object.assign(ex.served, { inputTokens, cacheReadTokens, cacheWriteTokens });
 }
 
 function sendStatus(ex: Exchange, status: number, error: WireErrorSpec, headers?: Record<string, string>, raw?: string): void {
   const body = raw ?? ex.wire.errorBody(ex.plan, status, error);
-  sendJson(ex, status, body, raw === undefined ? headers : { 'content-type': 'text/html; charset=utf-8', ...headers });
+  void sendJson(ex, status, body, raw === undefined ? headers : { 'content-type': 'text/html; charset=utf-8', ...headers });
 }
 
 /** The first half of the real body: a 200 the client can read but not parse. */
@@ -48,39 +55,45 @@ function truncatedJson(ex: Exchange): string {
 async function sendStream(ex: Exchange, shape: StreamShape): Promise<void> {
   const { wire, plan } = ex;
   ex.head(200, { ...wire.baseHeaders(plan), ...SSE_HEADERS, ...shape.headers });
-  for (const frame of wire.streamStart(plan)) ex.write(frame);
+  let open = true;
+  for (const frame of wire.streamStart(plan)) open = ex.write(frame) && open;
+  if (open) serveInput(ex);
 
   const count = Math.min(shape.deltas ?? plan.chunks.length, plan.chunks.length);
   for (let i = 0; i < count; i++) {
     const wait = i === 0 ? shape.firstTokenDelayMs : shape.chunkDelayMs;
     if (wait && !(await ex.delay(wait))) return;
-    ex.write(wire.streamDelta(plan, plan.chunks[i] ?? ''));
+    // One delta is one token by the server's count.
+    if (ex.write(wire.streamDelta(plan, plan.chunks[i] ?? ''))) ex.served.outputTokens += 1;
   }
 
   switch (shape.tail) {
     case 'complete':
       for (const frame of [...wire.streamFinish(plan), ...wire.streamEnd(plan)]) ex.write(frame);
-      return ex.end();
+      return void ex.end();
     case 'finish-only':
       for (const frame of wire.streamFinish(plan)) ex.write(frame);
-      return ex.end();
+      return void ex.end();
     case 'none':
-      return ex.end();
+      return void ex.end();
     case 'stall':
       return;
     case 'cut':
       return ex.cut(shape.how ?? 'fin');
     case 'malformed':
-      return ex.end(wire.malformedFrame(plan));
+      return void ex.end(wire.malformedFrame(plan));
     case 'error':
-      return ex.end(wire.errorFrame(plan, shape.error ?? {}));
+      return void ex.end(wire.errorFrame(plan, shape.error ?? {}));
   }
 }
 
 /** A normal reply in whichever form the request asked for. */
 function sendOk(ex: Exchange, options: { headers?: Record<string, string> | undefined; chunkDelayMs?: number | undefined } = {}) {
   if (ex.stream) return sendStream(ex, { tail: 'complete', ...options });
-  sendJson(ex, 200, ex.wire.json(ex.plan), options.headers);
+  if (sendJson(ex, 200, ex.wire.json(ex.plan), options.headers)) {
+    serveInput(ex);
+    ex.served.outputTokens += ex.plan.usage.outputTokens;
+  }
   return Promise.resolve();
 }
 
@@ -116,10 +129,10 @@ export async function respond(fault: Fault, ex: Exchange): Promise<void> {
       ex.write(truncatedJson(ex));
       return ex.cut(fault.how ?? 'fin');
     case 'malformed-json':
-      return sendJson(ex, 200, truncatedJson(ex));
+      return void sendJson(ex, 200, truncatedJson(ex));
     case 'malformed-sse':
       if (ex.stream) return sendStream(ex, { tail: 'malformed', deltas: fault.afterChunks ?? 0 });
-      return sendJson(ex, 200, truncatedJson(ex));
+      return void sendJson(ex, 200, truncatedJson(ex));
     case 'no-done':
       if (ex.stream) return sendStream(ex, { tail: fault.finish ? 'finish-only' : 'none' });
       return sendOk(ex);

@@ -40,17 +40,38 @@ function errorFields(plan: ReplyPlan, status: number, spec: WireErrorSpec) {
   };
 }
 
-function usage(plan: ReplyPlan, outputTokens: number) {
+/**
+ * The `usage` object as the plan reports it (`undefined`: omitted). Anthropic's `input_tokens`
+ * EXCLUDES cache reads and writes, which come in their own fields.
+ */
+function usage(plan: ReplyPlan, outputTokens: unknown): unknown {
+  const { report } = plan;
+  if (report === 'omit') return undefined;
+  if (report === null) return null;
+  const { inputTokens, cacheReadTokens, cacheWriteTokens } = report;
+  const uncached =
+    typeof inputTokens === 'number' && typeof cacheReadTokens === 'number' && typeof cacheWriteTokens === 'number'
+      ? inputTokens - cacheReadTokens - cacheWriteTokens
+      : inputTokens;
   return {
-    input_tokens: plan.usage.inputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    input_tokens: uncached,
+    cache_creation_input_tokens: cacheWriteTokens,
+    cache_read_input_tokens: cacheReadTokens,
     output_tokens: outputTokens,
     service_tier: 'standard',
   };
 }
 
-function message(plan: ReplyPlan, content: unknown[], stopReason: string | null, outputTokens: number) {
+function withUsage(plan: ReplyPlan, outputTokens: unknown): { usage?: unknown } {
+  return plan.report === 'omit' ? {} : { usage: usage(plan, outputTokens) };
+}
+
+/** The reported output count (for `message_delta` and the JSON body). */
+function reportedOutput(plan: ReplyPlan): unknown {
+  return plan.report === 'omit' || plan.report === null ? undefined : plan.report.outputTokens;
+}
+
+function message(plan: ReplyPlan, content: unknown[], stopReason: string | null, outputTokens: unknown) {
   return {
     id: plan.id,
     type: 'message',
@@ -59,7 +80,7 @@ function message(plan: ReplyPlan, content: unknown[], stopReason: string | null,
     content,
     stop_reason: stopReason,
     stop_sequence: null,
-    usage: usage(plan, outputTokens),
+    ...withUsage(plan, outputTokens),
   };
 }
 
@@ -70,6 +91,7 @@ export const anthropicWire: WireFormat = {
   defaultModel: 'claude-sonnet-4-5',
   idPrefix: 'msg_',
   errorEventStatus: 529,
+  lengthFinishReason: 'max_tokens',
 
   readRequest(body, headers): WireRequestInfo {
     const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -78,6 +100,7 @@ export const anthropicWire: WireFormat = {
       stream: record['stream'] === true,
       includeUsage: false,
       promptChars: textLength(record['messages']) + textLength(record['system']),
+      maxTokens: typeof record['max_tokens'] === 'number' && Number.isFinite(record['max_tokens']) ? record['max_tokens'] : undefined,
       // SDK 1.x sends the key as a bearer token; older clients and curl use x-api-key.
       apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
       lastUserText: lastUserText(record['messages']),
@@ -102,7 +125,7 @@ export const anthropicWire: WireFormat = {
   },
 
   json(plan) {
-    return message(plan, [{ type: 'text', text: plan.text }], plan.finishReason ?? 'end_turn', plan.usage.outputTokens);
+    return message(plan, [{ type: 'text', text: plan.text }], plan.finishReason ?? 'end_turn', reportedOutput(plan));
   },
 
   streamStart(plan) {
@@ -125,7 +148,8 @@ export const anthropicWire: WireFormat = {
         {
           type: 'message_delta',
           delta: { stop_reason: plan.finishReason ?? 'end_turn', stop_sequence: null },
-          usage: { output_tokens: plan.usage.outputTokens },
+          // Cumulative, as the API sends it now: the input fields repeat message_start's.
+          ...withUsage(plan, reportedOutput(plan)),
         },
         'message_delta',
       ),

@@ -104,13 +104,18 @@ function errorFields(plan: ReplyPlan, status: number, spec: WireErrorSpec): Open
   };
 }
 
-function usage(plan: ReplyPlan) {
-  const { inputTokens, outputTokens } = plan.usage;
+/** The `usage` object as the plan reports it; `undefined` when the reply omits it. */
+function usage(plan: ReplyPlan): unknown {
+  const { report } = plan;
+  if (report === 'omit') return undefined;
+  if (report === null) return null;
+  const { inputTokens, outputTokens } = report;
   return {
+    // OpenAI counts cached tokens inside prompt_tokens and reports them apart as well.
     prompt_tokens: inputTokens,
     completion_tokens: outputTokens,
-    total_tokens: inputTokens + outputTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    total_tokens: typeof inputTokens === 'number' && typeof outputTokens === 'number' ? inputTokens + outputTokens : null,
+    prompt_tokens_details: { cached_tokens: report.cacheReadTokens, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -138,6 +143,10 @@ function choiceDelta(delta: Record<string, unknown>, finishReason: string | null
   return { index: 0, delta, logprobs: null, finish_reason: finishReason };
 }
 
+function cap(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
 /** OpenAI Chat Completions (`POST /v1/chat/completions`). */
 export const openaiWire: WireFormat = {
   name: 'openai',
@@ -145,6 +154,7 @@ export const openaiWire: WireFormat = {
   defaultModel: 'gpt-4o-mini',
   idPrefix: 'chatcmpl-',
   errorEventStatus: 500,
+  lengthFinishReason: 'length',
 
   readRequest(body, headers): WireRequestInfo {
     const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -154,6 +164,7 @@ export const openaiWire: WireFormat = {
       stream: record['stream'] === true,
       includeUsage: record['stream'] === true && options?.['include_usage'] === true,
       promptChars: textLength(record['messages']),
+      maxTokens: cap(record['max_completion_tokens']) ?? cap(record['max_tokens']),
       apiKey: readBearer(headers),
       lastUserText: lastUserText(record['messages']),
     };
@@ -188,7 +199,7 @@ export const openaiWire: WireFormat = {
           finish_reason: plan.finishReason ?? 'stop',
         },
       ],
-      usage: usage(plan),
+      ...(plan.report === 'omit' ? {} : { usage: usage(plan) }),
       service_tier: 'default',
       system_fingerprint: SYSTEM_FINGERPRINT,
     };
@@ -204,7 +215,8 @@ export const openaiWire: WireFormat = {
 
   streamFinish(plan) {
     const frames = [sseFrame(chunk(plan, [choiceDelta({}, plan.finishReason ?? 'stop')]))];
-    if (plan.includeUsage) frames.push(sseFrame(chunk(plan, [], usage(plan))));
+    // A reply that reports no usage (omitted or null) sends no usage chunk.
+    if (plan.includeUsage && plan.report !== 'omit' && plan.report !== null) frames.push(sseFrame(chunk(plan, [], usage(plan))));
     return frames;
   },
 

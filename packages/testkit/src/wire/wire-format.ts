@@ -9,6 +9,8 @@ export interface WireRequestInfo {
   readonly includeUsage: boolean;
   /** Characters of prompt text, for the deterministic input-token count. */
   readonly promptChars: number;
+  /** The request's output cap (`max_tokens` / `max_completion_tokens`), when it names one. */
+  readonly maxTokens: number | undefined;
   readonly apiKey: string | undefined;
   /** The text of the last user message, for error bodies that echo the request. */
   readonly lastUserText?: string | undefined;
@@ -39,6 +41,8 @@ export interface WireFormat {
   readonly idPrefix: string;
   /** The status a JSON request gets for an `error-event` fault. */
   readonly errorEventStatus: number;
+  /** The finish reason a reply cut at the request's `max_tokens` reports (`length` / `max_tokens`). */
+  readonly lengthFinishReason: string;
 
   readRequest(body: unknown, headers: Readonly<Record<string, string>>): WireRequestInfo;
   /** Headers every response carries: request id, processing time, rate-limit info. */
