@@ -2,6 +2,7 @@ export * from './errors/index.js';
 export * from './provider/index.js';
 export * from './events/index.js';
 export { createKeel } from './pipeline/keel.js';
+export { DEFAULT_MAX_REQUEST_BYTES } from './config/schema.js';
 export type { Keel, KeelOptions, ChatOptions, StreamOptions } from './pipeline/keel.js';
 export type { ChatResult } from './pipeline/result.js';
 export type { KeelStream, StreamEvent } from './pipeline/stream.js';

@@ -122,6 +122,7 @@ export function resolveConfig(
       models: parsed.data.models,
       maxTokens: parsed.data.maxTokens,
       temperature: parsed.data.temperature,
+      maxRequestBytes: parsed.data.maxRequestBytes,
       retry: retryOptionsSchema.parse({ ...base.retry, ...parsed.data.retry }),
       timeouts: timeoutOptionsSchema.parse({ ...base.timeouts, ...parsed.data.timeouts }),
       budget: budget && budget.limits.length + (budget.perRequest ? 1 : 0) > 0 ? compileFeatureBudget(name, budget) : undefined,

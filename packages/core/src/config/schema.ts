@@ -94,6 +94,12 @@ export const retryBudgetOptionsSchema = z
   })
   .strict();
 
+/**
+ * 4 MiB of prompt text: about a million tokens, past every hosted model's context window, so
+ * only a runaway request (a whole file pasted in a loop) meets it.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
 export const modelRefSchema = z
   .object({
     provider: z.string().min(1),
@@ -108,6 +114,11 @@ export const featureSchema = z
     /** Default output cap for this feature's calls. */
     maxTokens: z.number().int().positive().optional(),
     temperature: z.number().min(0).max(2).optional(),
+    /**
+     * Largest prompt this feature sends, in UTF-8 bytes of message text; a larger request is a
+     * `bad_request` before anything is counted or sent. @default 4194304 (4 MiB)
+     */
+    maxRequestBytes: z.number().int().positive().default(DEFAULT_MAX_REQUEST_BYTES),
     retry: retryOptionsSchema.partial().optional(),
     timeouts: timeoutOptionsSchema.partial().optional(),
     /** Token / USD budgets reserved before every call (see docs/budgets.md). */
@@ -165,6 +176,7 @@ export interface ResolvedFeature {
   readonly models: readonly ModelRef[];
   readonly maxTokens: number | undefined;
   readonly temperature: number | undefined;
+  readonly maxRequestBytes: number;
   readonly retry: RetryOptions;
   readonly timeouts: TimeoutOptions;
   /** Compiled once at createKeel; absent when the feature has no budget. */

@@ -25,6 +25,7 @@ import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
+import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
 import { createKeelStream } from './keel-stream.js';
@@ -161,6 +162,7 @@ export function createKeel(options: KeelOptions): Keel {
         issues: [`feature: unknown feature "${validated.feature}"`],
       });
     }
+    checkRequestSize(feature, validated);
     const startedAt = clock.now();
     const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, startedAt, clock, events, attempts: [], sent: false };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
