@@ -25,7 +25,12 @@ export function buildBody(request: ProviderRequest): Record<string, unknown> {
   };
   if (system.length > 0) body['system'] = system.join(SYSTEM_SEPARATOR);
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  // `extra` goes in untouched and last: the drop-in wrapper uses it to pass the original
-  // request (tools, metadata, thinking, a block-form `system`…).
-  return { ...body, ...request.extra };
+  // `extra` goes in last: the drop-in wrapper uses it to pass the original request (tools,
+  // metadata, thinking, a block-form `system`…). Only `max_tokens` is Keel's to set: a cap in
+  // `extra` is lowered to Keel's (the budget's grant), never the other way round.
+  const sent: Record<string, unknown> = { ...body, ...request.extra };
+  const own = request.extra?.['max_tokens'];
+  if (typeof own === 'number') sent['max_tokens'] = Math.min(own, request.maxTokens ?? own);
+  else if (request.extra && 'max_tokens' in request.extra) sent['max_tokens'] = body['max_tokens'];
+  return sent;
 }

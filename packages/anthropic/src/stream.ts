@@ -37,7 +37,6 @@ export async function* stream(
     for await (const event of upstream) {
       const hasOutput = carriesOutput(event);
       sentOutput ||= hasOutput;
-      if (request.includeRaw) yield { type: 'raw', chunk: event, content: hasOutput };
       switch (event.type) {
         case 'message_start':
           model = event.message.model ?? model;
@@ -66,6 +65,9 @@ export async function* stream(
         case 'content_block_stop':
           break;
       }
+      // The raw event comes after its parsed parts, so Keel charges an event's text to the
+      // budget before the drop-in hands the event out.
+      if (request.includeRaw) yield { type: 'raw', chunk: event, content: hasOutput };
     }
     // The SDK ends iteration quietly when the signal aborts, so check before trusting the end.
     if (context.signal.aborted) throw mapAnthropicError(context.signal.reason, errorContext);

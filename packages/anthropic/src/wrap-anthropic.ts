@@ -11,7 +11,7 @@ import { KeelError, type Keel } from '@keel/core';
 import { createAnthropicProvider } from './provider.js';
 import { buildWrapKeel, type WithKeel, type WrapOptions } from '@keel/core';
 import { toKeelRequest } from './wrap-request.js';
-import { openRawStream } from '@keel/core';
+import { openRawStream, unreadStreamRule } from '@keel/core';
 
 export interface WrapAnthropicOptions extends WrapOptions {
   /**
@@ -72,6 +72,7 @@ export function wrapAnthropic(client: Anthropic, options: WrapAnthropicOptions):
       (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true }),
       signal,
       (event) => event as RawMessageStreamEvent,
+      unreadStreamRule(options, request.feature),
     );
     return new Stream(opened.iterator, opened.controller, client);
   }

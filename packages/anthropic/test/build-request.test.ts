@@ -32,7 +32,7 @@ describe('buildBody', () => {
     expect(body['max_tokens']).toBe(1024);
   });
 
-  it('sends maxTokens and temperature, then spreads extra in untouched and last', () => {
+  it('sends maxTokens and temperature, then spreads extra in last, its max_tokens lowered to Keel\'s', () => {
     const tools = [{ name: 'lookup', input_schema: { type: 'object' } }];
     const body = buildBody({
       model: 'm',
@@ -41,7 +41,9 @@ describe('buildBody', () => {
       temperature: 0,
       extra: { tools, metadata: { user_id: 'u-1' }, max_tokens: 128 },
     });
-    expect(body).toMatchObject({ max_tokens: 128, temperature: 0, tools, metadata: { user_id: 'u-1' } });
+    // Keel's cap (the budget's grant) wins over a larger one in extra; a smaller one stays.
+    expect(body).toMatchObject({ max_tokens: 64, temperature: 0, tools, metadata: { user_id: 'u-1' } });
     expect(body['tools']).toBe(tools);
+    expect(buildBody({ model: 'm', messages: [{ role: 'user', content: 'x' }], maxTokens: 64, extra: { max_tokens: 16 } })).toMatchObject({ max_tokens: 16 });
   });
 });

@@ -42,7 +42,7 @@ describe('stream over the wire', () => {
     expect(error.kind).toBe('refusal');
   });
 
-  it('with includeRaw, yields each SDK event before the parts derived from it', async () => {
+  it('with includeRaw, yields each SDK event after the parts derived from it (so Keel charges its text first)', async () => {
     await using server = await createTestServer({ script: [{ type: 'ok', text: TEXT }] });
     const parts = await collect(providerFor(server.url).stream({ ...REQUEST, includeRaw: true }, callContext()));
     const raws = parts.filter((part): part is RawPart => part.type === 'raw');
@@ -54,12 +54,12 @@ describe('stream over the wire', () => {
       'message_delta',
       'message_stop',
     ]);
-    // Only text deltas carry output; each text part directly follows its raw event.
+    // Only text deltas carry output; each text part directly precedes its raw event.
     expect(raws.map((raw) => raw.content)).toEqual([false, false, true, true, true, true, true, false, false, false]);
     parts.forEach((part, index) => {
       if (part.type !== 'text') return;
-      const before = parts[index - 1];
-      expect(before?.type === 'raw' && before.content).toBe(true);
+      const after = parts[index + 1];
+      expect(after?.type === 'raw' && after.content).toBe(true);
     });
     expect(textOf(parts)).toBe(TEXT);
   });

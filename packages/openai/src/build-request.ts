@@ -7,15 +7,20 @@ export function buildBody(request: ProviderRequest): Record<string, unknown> {
     model: request.model,
     messages: request.messages.map(({ role, content }) => ({ role, content })),
   };
-  // `max_completion_tokens` replaced the deprecated `max_tokens`, which o-series and later
-  // reasoning models reject. A caller on an older OpenAI-compatible server can send
-  // `max_tokens` through `extra`; then this one is left out so the two never clash. The
-  // drop-in wrapper sends the caller's own cap, whichever field it used, the same way.
-  const capInExtra = 'max_tokens' in extra || 'max_completion_tokens' in extra;
-  if (request.maxTokens !== undefined && !capInExtra) body['max_completion_tokens'] = request.maxTokens;
   // Reasoning models reject any temperature but the default, so send it only when asked.
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  // `extra` goes in untouched and last: the drop-in wrapper uses it to pass the original
-  // request (tools, response_format, rich messages…).
-  return { ...body, ...extra };
+  // `extra` goes in last: the drop-in wrapper uses it to pass the original request (tools,
+  // response_format, rich messages…). Only the output cap is Keel's to set, below.
+  const sent: Record<string, unknown> = { ...body, ...extra };
+  if (request.maxTokens !== undefined) {
+    // Keel's cap (the budget's grant) always wins: a cap in `extra` is lowered to it, in the
+    // field the caller used — `max_completion_tokens` replaced the deprecated `max_tokens`, which
+    // reasoning models reject, but an older OpenAI-compatible server may want `max_tokens`.
+    const own = CAP_FIELDS.filter((field) => typeof extra[field] === 'number');
+    if (own.length === 0) sent['max_completion_tokens'] = request.maxTokens;
+    for (const field of own) sent[field] = Math.min(extra[field] as number, request.maxTokens);
+  }
+  return sent;
 }
+
+const CAP_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;

@@ -36,7 +36,6 @@ export async function* stream(
     for await (const chunk of upstream) {
       const hasOutput = carriesOutput(chunk);
       sentOutput ||= hasOutput;
-      if (request.includeRaw) yield { type: 'raw', chunk, content: hasOutput };
       for (const choice of chunk.choices ?? []) {
         const { delta } = choice;
         if (delta?.refusal) throw refusalError(errorContext);
@@ -51,6 +50,9 @@ export async function* stream(
       }
       const usage = mapUsage(chunk.usage);
       if (usage) yield { type: 'usage', usage };
+      // The raw chunk comes after its parsed parts, so Keel charges a chunk's text to the
+      // budget before the drop-in hands the chunk out.
+      if (request.includeRaw) yield { type: 'raw', chunk, content: hasOutput };
     }
     // The SDK ends iteration quietly when the signal aborts, so check before trusting the end:
     // an abort that lands after the finish chunk (while waiting for usage) still wins.

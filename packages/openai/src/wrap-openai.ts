@@ -11,7 +11,7 @@ import { KeelError, type Keel } from '@keel/core';
 import { createOpenAIProvider } from './provider.js';
 import { buildWrapKeel, type WithKeel, type WrapOptions } from '@keel/core';
 import { asCallerChunk, toKeelRequest, wantsUsage } from './wrap-request.js';
-import { openRawStream } from '@keel/core';
+import { openRawStream, unreadStreamRule } from '@keel/core';
 
 export interface WrapOpenAIOptions extends WrapOptions {
   /**
@@ -79,6 +79,7 @@ export function wrapOpenAI(client: OpenAI, options: WrapOpenAIOptions): WrappedO
       (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true }),
       signal,
       (chunk) => asCallerChunk(chunk as ChatCompletionChunk, includeUsage),
+      unreadStreamRule(options, request.feature),
     );
     return new Stream(opened.iterator, opened.controller, client);
   }

@@ -1,20 +1,27 @@
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { ChatRequest } from '@keel/core';
 import { callFields, type WithKeel } from '@keel/core';
+import { uncountedInputTokens } from './input-bound.js';
 import { toKeelMessages } from './wrap-messages.js';
 
 /**
  * Splits a `chat.completions.create` body: Keel gets the feature, model, a simplified message
- * list and the output cap; every other field, the original `messages` included, goes to the
- * wire untouched through `extra`. `keel` is removed; `model` and `stream` are the adapter's to set.
+ * list, the output cap, the number of answers (`n`) and a bound on the input its text does not
+ * show (images, audio, tools); every other field, the original `messages` included, goes to the
+ * wire through `extra` (the cap there is lowered to Keel's grant when sent, see build-request).
+ * `keel` is removed; `model` and `stream` are the adapter's to set.
  */
 export function toKeelRequest(body: ChatCompletionCreateParamsBase & WithKeel, defaultFeature: string): ChatRequest {
   const { keel: call, model, stream: _stream, ...passThrough } = body;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const choices = typeof body.n === 'number' && body.n > 1 ? body.n : undefined;
+  const uncounted = Array.isArray(body.messages) && typeof model === 'string' ? uncountedInputTokens(body) : 0;
   return {
     ...callFields(call, defaultFeature, model),
     messages: toKeelMessages(body.messages),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(choices !== undefined ? { choices } : {}),
+    ...(uncounted > 0 ? { uncountedInputTokens: uncounted } : {}),
     extra: passThrough,
   };
 }

@@ -64,6 +64,8 @@ describe('crafted replies', () => {
     const flags = parts.flatMap((part) => (part.type === 'raw' ? [part.content] : []));
     expect(flags).toEqual([false, true, true, false]);
     expect(parts.filter((part) => part.type === 'text')).toEqual([]);
-    expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'tool_calls', model: 'gpt-4o' });
+    // The finish part comes before the raw chunk it came from.
+    expect(parts.at(-2)).toEqual({ type: 'finish', finishReason: 'tool_calls', model: 'gpt-4o' });
+    expect(parts.at(-1)).toMatchObject({ type: 'raw', content: false });
   });
 });

@@ -29,18 +29,18 @@ describe('stream over the wire', () => {
     expect(server.requests[0]?.body).toMatchObject({ stream_options: { include_obfuscation: false, include_usage: true } });
   });
 
-  it('with includeRaw, yields each SDK chunk before the parts derived from it', async () => {
+  it('with includeRaw, yields each SDK chunk after the parts derived from it (so Keel charges its text first)', async () => {
     await using server = await createTestServer({ script: [{ type: 'ok', text: TEXT }] });
     const parts = await collect(providerFor(server.url).stream({ ...REQUEST, includeRaw: true }, callContext()));
     const raws = parts.filter((part): part is Extract<ProviderStreamPart, { type: 'raw' }> => part.type === 'raw');
     expect(raws.length).toBeGreaterThan(2);
     for (const raw of raws) expect(raw.chunk).toMatchObject({ object: 'chat.completion.chunk' });
-    // Every text part directly follows the raw chunk it came from, which is flagged as content.
+    // Every text part directly precedes the raw chunk it came from, which is flagged as content.
     parts.forEach((part, index) => {
       if (part.type !== 'text') return;
-      const before = parts[index - 1];
-      expect(before?.type).toBe('raw');
-      expect(before?.type === 'raw' && before.content).toBe(true);
+      const after = parts[index + 1];
+      expect(after?.type).toBe('raw');
+      expect(after?.type === 'raw' && after.content).toBe(true);
     });
     // The role-only opening chunk and the usage chunk carry no output.
     expect(raws[0]?.content).toBe(false);

@@ -10,8 +10,13 @@ export interface PlanInput {
   readonly tenant?: string | undefined;
   /** Input tokens: the cheap upper bound on the hot path, or the exact count near a limit. */
   readonly inputTokens: number;
-  /** Output the call asks for (`max_tokens`). */
+  /** Output the call asks for (`max_tokens`), per answer. */
   readonly maxOutputTokens: number;
+  /**
+   * Answers the provider generates (OpenAI's `n`), each up to `maxOutputTokens`. Output tokens
+   * in the plan and the grant stay per answer; each one costs `choices` on every line. @default 1
+   */
+  readonly choices?: number | undefined;
   /** The model's price; required when the budget has a USD limit or `perRequest.maxUsd`. */
   readonly price?: ModelPrice | undefined;
 }
@@ -53,15 +58,17 @@ export function compileFeatureBudget(feature: string, budget: FeatureBudget): Co
   function plan(input: PlanInput): BudgetPlan {
     const { inputTokens, price } = input;
     if (needsPrice && !price) throw new RangeError(`budget of feature "${feature}" needs a price for its USD limits`);
+    const choices = input.choices ?? 1;
     const inputUsd = price ? inputTokens * inputUsdPerToken(price) : 0;
-    const outputUsd = price ? outputUsdPerToken(price) : 0;
+    // One granted output token is one token of each answer.
+    const outputUsd = price ? outputUsdPerToken(price) * choices : 0;
     // Refuse/degrade: all of max_tokens or nothing. Clamp: down to its minimum.
     const min = clampMin === undefined ? input.maxOutputTokens : Math.min(clampMin, input.maxOutputTokens);
     let max = input.maxOutputTokens;
 
     if (perRequest?.maxTokens !== undefined) {
-      max = Math.min(max, perRequest.maxTokens - inputTokens);
-      if (max < min) return { ok: false, reason: 'per_request', unit: 'tokens', limit: perRequest.maxTokens, needed: inputTokens + min };
+      max = Math.min(max, Math.floor((perRequest.maxTokens - inputTokens) / choices));
+      if (max < min) return { ok: false, reason: 'per_request', unit: 'tokens', limit: perRequest.maxTokens, needed: inputTokens + choices * min };
     }
     if (perRequest?.maxUsd !== undefined) {
       const room = perRequest.maxUsd - inputUsd;
@@ -83,7 +90,7 @@ export function compileFeatureBudget(feature: string, budget: FeatureBudget): Co
         limit: limit.limit,
         window: limit.window,
         base: usd ? inputUsd : inputTokens,
-        perOutputToken: usd ? outputUsd : 1,
+        perOutputToken: usd ? outputUsd : choices,
       });
     }
     return { ok: true, lines, minOutputTokens: min, maxOutputTokens: max };

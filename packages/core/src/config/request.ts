@@ -22,6 +22,17 @@ export const chatRequestSchema = z
     /** Override the feature's primary model (same provider). */
     model: z.string().min(1).optional(),
     maxTokens: z.number().int().positive().optional(),
+    /**
+     * How many answers the provider generates (OpenAI's `n`): the budget reserves `maxTokens`
+     * of output for each. Keel does not send it; pass the provider's own field in `extra`.
+     */
+    choices: z.number().int().positive().max(128).optional(),
+    /**
+     * An upper bound on input tokens that `messages` does not show — images, audio, tool
+     * definitions and calls sent through `extra` — added to Keel's own count for budgets and
+     * rate limits. The drop-in wrappers fill it in from the provider's published rules.
+     */
+    uncountedInputTokens: z.number().int().nonnegative().optional(),
     temperature: z.number().min(0).max(2).optional(),
     signal: z.instanceof(AbortSignal).optional(),
     /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */

@@ -1,5 +1,5 @@
-export { buildWrapKeel, callFields } from './options.js';
+export { buildWrapKeel, callFields, unreadStreamRule } from './options.js';
 export type { KeelCallOptions, WithKeel, WrapFeatureConfig, WrapOptions } from './options.js';
 export { MODEL_FROM_CALL } from './model-from-call.js';
 export { openRawStream } from './raw-stream.js';
-export type { OpenedRawStream } from './raw-stream.js';
+export type { OpenedRawStream, UnreadStreamRule } from './raw-stream.js';

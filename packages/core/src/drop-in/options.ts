@@ -1,8 +1,10 @@
 import type { ChatRequest } from '../config/request.js';
-import type { DefaultsConfig, FeatureConfig } from '../config/schema.js';
+import { timeoutOptionsSchema, type DefaultsConfig, type FeatureConfig } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { createKeel, type Keel, type KeelOptions } from '../pipeline/keel.js';
 import type { Provider } from '../provider/provider.js';
+import { systemClock } from '../util/clock.js';
+import type { UnreadStreamRule } from './raw-stream.js';
 import { MODEL_FROM_CALL } from './model-from-call.js';
 
 /**
@@ -80,4 +82,13 @@ export function callFields(
     ...(call?.tenant !== undefined ? { tenant: call.tenant } : {}),
     ...(call?.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}),
   };
+}
+
+/**
+ * When a drop-in stream nobody reads gives its budget hold back: the feature's
+ * `timeouts.firstTokenMs` after it was handed out, on the wrapper's clock.
+ */
+export function unreadStreamRule(options: WrapOptions, feature: string): UnreadStreamRule {
+  const timeouts = timeoutOptionsSchema.parse({ ...options.defaults?.timeouts, ...options.features?.[feature]?.timeouts });
+  return { clock: options.keel?.clock ?? systemClock, firstReadMs: timeouts.firstTokenMs };
 }

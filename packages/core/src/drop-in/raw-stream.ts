@@ -1,10 +1,20 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { KeelStream, StreamEvent } from '../pipeline/stream.js';
+import type { Clock } from '../util/clock.js';
 
 /** What an SDK `Stream` is built from: its iterator factory and the controller that stops it. */
 export interface OpenedRawStream<T> {
   readonly iterator: () => AsyncIterator<T>;
   readonly controller: AbortController;
+}
+
+/**
+ * How long a stream handed to the caller may wait for its first read. A stream nobody reads
+ * would otherwise hold its budget until the hold expires (deadline + 60 s) and never finish.
+ */
+export interface UnreadStreamRule {
+  readonly clock: Clock;
+  readonly firstReadMs: number;
 }
 
 /**
@@ -15,12 +25,17 @@ export interface OpenedRawStream<T> {
  *
  * The returned controller stops the call (like the SDK stream's `controller`); a caller's abort,
  * through it or through `callerSignal`, ends the iteration quietly as in the SDK. Any other
- * failure after the commit point throws its KeelError, which carries `partialText`.
+ * failure after the commit point throws its KeelError, which carries `partialText`. A stream the
+ * budget cut short throws `budget_exceeded` after the text it delivered: an SDK consumer has no
+ * other way to tell it from a complete answer. A stream not read within `unread.firstReadMs`
+ * ends then — upstream request stopped, hold settled with the input, `call.finished` emitted —
+ * and a later read throws its `timeout`.
  */
 export async function openRawStream<T>(
   start: (signal: AbortSignal) => KeelStream,
   callerSignal: AbortSignal | undefined,
   toChunk: (raw: unknown) => T | undefined,
+  unread: UnreadStreamRule,
 ): Promise<OpenedRawStream<T>> {
   const controller = new AbortController();
   const follow = () => controller.abort(callerSignal?.reason);
@@ -38,14 +53,37 @@ export async function openRawStream<T>(
     throw error;
   }
 
+  // Never read in time: end the Keel stream now, which settles it and emits call.finished.
+  let unreadFailure: Promise<unknown> | undefined;
+  const unreadTimer = unread.clock.setTimer(() => {
+    const error = new KeelError('timeout', `Stream not read within ${unread.firstReadMs} ms of being opened`, { retryable: false });
+    unfollow();
+    unreadFailure = (events.throw?.(error) ?? events.return?.(undefined) ?? Promise.resolve()).then(
+      () => error,
+      (thrown: unknown) => thrown,
+    );
+  }, unread.firstReadMs);
+
   let consumed = false;
   async function* read(): AsyncGenerator<T, void, undefined> {
     // Same rule as the SDK: a stream is read once (`tee()` splits it).
     if (consumed) throw new KeelError('bad_request', 'This stream was already read; use tee() to read it twice');
     consumed = true;
+    unreadTimer.clear();
+    if (unreadFailure) throw await unreadFailure;
     try {
       // Aborted before reading: nothing more, as with the SDK's own stream.
       for (let step = first; !step.done && !controller.signal.aborted; step = await events.next()) {
+        if (step.value.type === 'finish' && step.value.result.finishReason === 'budget_exhausted') {
+          const { result } = step.value;
+          throw new KeelError('budget_exceeded', 'Budget exhausted mid-stream: the answer was cut short', {
+            retryable: false,
+            provider: result.provider,
+            model: result.model,
+            partialText: result.text,
+            attempts: result.attempts,
+          });
+        }
         if (step.value.type !== 'raw') continue;
         const chunk = toChunk(step.value.chunk);
         if (chunk !== undefined) yield chunk;

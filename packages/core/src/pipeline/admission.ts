@@ -33,7 +33,11 @@ export interface BudgetHold {
   readonly candidate: ModelRef;
   /** Output tokens to ask for: the request's, or fewer when the budget clamped it. */
   readonly maxTokens: number | undefined;
-  /** Streams: records output as it arrives; false once the budget has no room for more. */
+  /** Input tokens the hold was reserved with (Keel's bound, or the exact count near a limit). */
+  readonly inputTokens: number;
+  /** Answers per call (OpenAI's `n`); `maxTokens` and `charge` count per answer. */
+  readonly choices: number;
+  /** Streams: records output (per answer) as it arrives; false once the budget has no room for more. */
   charge(outputTokens: number): Promise<boolean>;
   /** Settles the hold from what was served (see {@link Served}). Runs once; later calls no-op. */
   finish(served: Served): Promise<HoldSettled | undefined>;
@@ -47,6 +51,11 @@ export interface Served {
   readonly answered: boolean;
   /** The text delivered, for a conservative count when there is no usage. */
   readonly text: string;
+  /**
+   * A stream the provider opened: it accepted the request, so without usage its input is
+   * charged even when nothing streamed (providers bill an accepted request's input).
+   */
+  readonly accepted?: boolean | undefined;
 }
 
 /** How a hold was settled. */
@@ -100,7 +109,8 @@ export function createAdmission(deps: AdmissionDeps) {
     if (!feature.rateLimits) return undefined;
     // A call already aborted sends nothing, so it must not spend the limit.
     if (signal?.aborted) throw new KeelError('aborted', 'The caller aborted the call');
-    const tokens = counter.upperBound(request.messages) + (request.maxTokens ?? feature.maxTokens ?? 0);
+    const tokens =
+      counter.upperBound(request.messages) + (request.uncountedInputTokens ?? 0) + (request.choices ?? 1) * (request.maxTokens ?? feature.maxTokens ?? 0);
     const lines = feature.rateLimits.lines({ user: request.user, tenant: request.tenant }, tokens);
     if (lines.length === 0) return undefined;
     for (;;) {
@@ -138,6 +148,9 @@ export function createAdmission(deps: AdmissionDeps) {
     const budget = feature.budget;
     if (!budget) return undefined;
     const maxOutputTokens = request.maxTokens ?? feature.maxTokens!;
+    const choices = request.choices ?? 1;
+    // Images, audio and tool definitions the messages' text does not show (the drop-ins' bound).
+    const uncounted = request.uncountedInputTokens ?? 0;
     const ttlMs = Math.max(0, deadline - clock.now()) + HOLD_GRACE_MS;
     let tries = 0;
 
@@ -148,9 +161,8 @@ export function createAdmission(deps: AdmissionDeps) {
           issues: [`model: ${ref.provider}/${ref.model} is unpriced; add it to createKeel({ pricing })`],
         });
       }
-      const planned: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, price: modelPrice });
-      if (!planned.ok) return { plan: planned, result: undefined };
-      const plan = { ...planned, inputTokens };
+      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, choices, price: modelPrice });
+      if (!plan.ok) return { plan, inputTokens, result: undefined };
       const result = await budgets.reserve({
         id: `${reservationId}:${tries++}`,
         lines: plan.lines,
@@ -159,16 +171,16 @@ export function createAdmission(deps: AdmissionDeps) {
         ttlMs,
         now: clock.now(),
       });
-      return { plan, result };
+      return { plan, inputTokens, result };
     };
 
     const tryModel = async (ref: ModelRef) => {
       const bound = counter.upperBound(request.messages);
-      let outcome = await attempt(ref, bound);
+      let outcome = await attempt(ref, bound + uncounted);
       if (!outcome.result?.ok && counter.hasExact(ref.model)) {
         // The cheap bound did not fit; the exact count might.
         const exact = counter.exact(ref.model, request.messages);
-        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact);
+        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact + uncounted);
       }
       return outcome;
     };
@@ -180,7 +192,7 @@ export function createAdmission(deps: AdmissionDeps) {
       target = { provider: onExceeded.degrade.provider ?? candidate.provider, model: onExceeded.degrade.model };
       outcome = await tryModel(target);
     }
-    const { plan, result } = outcome;
+    const { plan, result, inputTokens } = outcome;
     if (!plan.ok) {
       throw new KeelError(
         'budget_exceeded',
@@ -189,7 +201,7 @@ export function createAdmission(deps: AdmissionDeps) {
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!, target);
-    return holdFor(target, plan.lines, result, plan.inputTokens);
+    return holdFor(target, plan.lines, result, inputTokens, choices);
   }
 
   function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
@@ -208,19 +220,22 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   }
 
-  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted, inputTokens: number): BudgetHold {
+  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted, inputTokens: number, choices: number): BudgetHold {
     let done = false;
+    // Output the store recorded, per answer.
     let charged = 0;
     return {
       candidate,
       maxTokens: granted.outputTokens,
+      inputTokens,
+      choices,
       async charge(outputTokens) {
         if (done) return true;
         const result = await budgets.charge(granted.id, outputTokens, clock.now());
         if (result.ok || result.reason === 'exhausted') charged = Math.max(charged, result.outputTokens);
         return result.ok;
       },
-      async finish({ usage, answered, text }) {
+      async finish({ usage, answered, text, accepted }) {
         if (done) return undefined;
         done = true;
         const now = clock.now();
@@ -238,16 +253,17 @@ export function createAdmission(deps: AdmissionDeps) {
         // No usable usage. Output was served if the provider answered or text arrived: charge
         // the reserved input plus the most output it can have been — the grant (a full answer
         // may have used all of max_tokens), what streaming charged, or the estimate of the text
-        // (the same estimate the stream meter uses) when the provider ignored the cap.
+        // (the same estimate the stream meter uses) when the provider ignored the cap. Output
+        // counts per answer here; a line's perOutputToken already covers every answer (`n`).
         const served = estimateTextTokens(text);
-        if (!answered && served === 0) {
+        if (!answered && !accepted && served === 0 && charged === 0) {
           await budgets.release(granted.id, now);
           return { remaining: tightest(lines, granted, undefined) };
         }
         const outputTokens = Math.max(answered ? granted.outputTokens : 0, charged, served);
         amounts = lines.map((line) => line.base + line.perOutputToken * outputTokens);
         await budgets.settle(granted.id, amounts, now);
-        return { remaining: tightest(lines, granted, amounts), charged: { inputTokens, outputTokens } };
+        return { remaining: tightest(lines, granted, amounts), charged: { inputTokens, outputTokens: outputTokens * choices } };
       },
     };
   }

@@ -26,6 +26,7 @@ import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
 import { openStreamAttempt } from './stream-attempt.js';
+import { createStreamMeter } from './stream-meter.js';
 import { createKeelStream } from './keel-stream.js';
 
 /**
@@ -325,13 +326,16 @@ export function createKeel(options: KeelOptions): Keel {
         idleMs: feature.timeouts.idleMs,
         includeRaw,
         callerSignal: validated.signal,
-        // Streamed output is charged as it arrives (estimated; the provider's usage settles it).
-        meter: hold ? (text) => hold.charge(estimateTextTokens(text)) : undefined,
+        // Streamed output is charged before it is handed out (see stream-meter.ts); the
+        // provider's usage settles it.
+        meter: hold ? createStreamMeter(hold) : undefined,
         costOf: (usage) => admission.cost(target, usage),
         onSettled: async ({ result, error, usage, text }) => {
           // A stream the provider finished; one Keel cut for its budget did not answer in full.
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
-          const settled = await settleCall(hold, ticket, { usage, answered, text }, true);
+          // The provider accepted the request (the stream opened): without usage, its input and
+          // the output served are still charged.
+          const settled = await settleCall(hold, ticket, { usage, answered, text, accepted: true }, true);
           const budgetRemaining = settled?.remaining;
           if (!usage && answered) announceMissingUsage(call, true, opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {

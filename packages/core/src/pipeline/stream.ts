@@ -38,8 +38,9 @@ export interface PostCommitOptions {
   /** Called once with the outcome, whatever it is, before the caller sees it. */
   readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => Promise<ChatResult['budgetRemaining']>;
   /**
-   * Charges each text delta against the call's budget; resolving false means the budget has no
-   * room for more, and the stream ends cleanly with finish reason `budget_exhausted`.
+   * Charges each text delta against the call's budget before it is handed out; resolving false
+   * means the budget has no room for it, and the stream ends with finish reason
+   * `budget_exhausted` without that delta.
    */
   readonly meter?: ((text: string) => Promise<boolean>) | undefined;
   /** The cost of the reported usage on the answering model, when it is priced. */
@@ -86,21 +87,28 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
   };
   try {
     let exhausted = false;
-    // Charges a text delta to the budget (when there is one); false once it has no room left.
-    const charge = async (event: StreamEvent | undefined) =>
-      event?.type !== 'text' || !options.meter || (await options.meter(event.text));
+    // Charges a text delta to the budget (when there is one) BEFORE it is handed out, so a
+    // caller who stops reading has paid for all it got; false once the budget has no room.
+    const charge = async (part: ProviderStreamPart) =>
+      part.type !== 'text' || part.text.length === 0 || !options.meter || (await options.meter(part.text));
     for (const part of opened.head) {
+      if (!(await charge(part))) {
+        exhausted = true;
+        break;
+      }
       const event = translate(part);
       if (event) yield event;
-      if (!(await charge(event))) exhausted = true;
     }
     while (!exhausted) {
       const step = await Promise.race([iterator.next(), aborted]);
       if (step.done) break;
       watchdog.touch();
+      if (!(await charge(step.value))) {
+        exhausted = true;
+        break;
+      }
       const event = translate(step.value);
       if (event) yield event;
-      if (!(await charge(event))) exhausted = true;
     }
     if (exhausted) {
       // The budget ran out mid-stream: stop the upstream request and end cleanly, saying why.

@@ -20,9 +20,16 @@ export const ESTIMATE_REPLY = 5;
  * only to judge, near a limit, whether a call is likely to fit.
  */
 export function estimateTextTokens(text: string): number {
-  const chars = text.length;
+  return estimateTokensOfSize(text.length, utf8Bytes(text));
+}
+
+/**
+ * {@link estimateTextTokens} from a text's length and UTF-8 size, so a growing text (a stream)
+ * is estimated as a whole from running totals — rounding once, not once per delta.
+ */
+export function estimateTokensOfSize(chars: number, bytes: number): number {
   if (chars === 0) return 0;
-  return Math.ceil(chars / 3.5 + (utf8Bytes(text) - chars) / 2);
+  return Math.ceil(chars / 3.5 + (bytes - chars) / 2);
 }
 
 /** {@link estimateTextTokens} over a chat prompt, with a template overhead per message. */

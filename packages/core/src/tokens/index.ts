@@ -5,6 +5,6 @@ export type { TokenEncodingName } from './encodings.js';
 export { loadedEncodings } from './encoders.js';
 export { countChatTokens, countTextTokens, framingForModel, OPENAI_FRAMING } from './exact.js';
 export type { ChatFraming } from './exact.js';
-export { estimateTextTokens, estimateTokens, ESTIMATE_PER_MESSAGE, ESTIMATE_REPLY } from './estimate.js';
+export { estimateTextTokens, estimateTokens, estimateTokensOfSize, ESTIMATE_PER_MESSAGE, ESTIMATE_REPLY } from './estimate.js';
 export { upperBoundTextTokens, upperBoundTokens, utf8Bytes, UPPER_BOUND_PER_MESSAGE, UPPER_BOUND_REPLY } from './upper-bound.js';
 export type { CountableMessage } from './messages.js';

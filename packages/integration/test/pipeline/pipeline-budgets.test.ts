@@ -92,10 +92,13 @@ describe('budgets in the pipeline', () => {
     const provider = createScriptedProvider({ steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
     const { keel, store } = setup({ budget: tokensPerDay(1_000) }, [provider]);
     await expect(keel.stream({ feature: 'f', messages: user('hi') }).text()).rejects.toMatchObject({ kind: 'connection', partialText: 'one two ' });
+    // The provider accepted the stream: its input and the charged output are settled.
     expect(store.stats()).toMatchObject({ settled: 1, live: 0 });
     const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
     expect(line!.held).toBe(0);
-    expect(line!.committed).toBeGreaterThan(0); // input + the two parts served
+    // input bound (8 + 4 + 'user' + 'hi' = 18) + the bytes of the two parts delivered (8),
+    // capped at the grant (maxTokens 5): within it the provider cannot have served more
+    expect(line!.committed).toBe(23);
     expect(line!.committed).toBeLessThan(1_000);
     keel.close();
   });
