@@ -28,10 +28,11 @@ export interface RecordedRequest {
   readonly fault: Fault | undefined;
   /**
    * What the server really served, by its own counting, updated live — the ground truth for
-   * budget tests, whatever the reply REPORTED as usage. Input counts once a reply the client
-   * can read begins (the SSE opening frames, or a complete JSON body); output counts one token
-   * per SSE text delta written, or every token of a complete JSON body. An error status, a
-   * reset, or a JSON body cut, stalled or malformed serves nothing.
+   * budget tests, whatever the reply REPORTED as usage. Input counts once the reply delivers
+   * output (the first SSE text delta), finishes (a stream's finish frames), or is a complete
+   * JSON body; output counts one token per SSE text delta written, or every token of a complete
+   * JSON body. An error status, a reset, an error or stall before the first delta, or a JSON
+   * body cut, stalled or malformed serves nothing.
    */
   readonly served: Served;
 }

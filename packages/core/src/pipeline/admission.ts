@@ -52,8 +52,8 @@ export interface Served {
   /** The text delivered, for a conservative count when there is no usage. */
   readonly text: string;
   /**
-   * True once the provider accepted the request (a stream opened): it bills the input even when
-   * nothing streamed, so a missing usage settles at least the reserved input.
+   * A stream the provider opened: it accepted the request, so without usage its input is
+   * charged even when nothing streamed (providers bill an accepted request's input).
    */
   readonly accepted?: boolean | undefined;
 }
@@ -161,9 +161,8 @@ export function createAdmission(deps: AdmissionDeps) {
           issues: [`model: ${ref.provider}/${ref.model} is unpriced; add it to createKeel({ pricing })`],
         });
       }
-      const planned: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, choices, price: modelPrice });
-      if (!planned.ok) return { plan: planned, result: undefined };
-      const plan = { ...planned, inputTokens };
+      const plan: BudgetPlan = budget.plan({ user: request.user, tenant: request.tenant, inputTokens, maxOutputTokens, choices, price: modelPrice });
+      if (!plan.ok) return { plan, inputTokens, result: undefined };
       const result = await budgets.reserve({
         id: `${reservationId}:${tries++}`,
         lines: plan.lines,
@@ -172,7 +171,7 @@ export function createAdmission(deps: AdmissionDeps) {
         ttlMs,
         now: clock.now(),
       });
-      return { plan, result };
+      return { plan, inputTokens, result };
     };
 
     const tryModel = async (ref: ModelRef) => {
@@ -193,7 +192,7 @@ export function createAdmission(deps: AdmissionDeps) {
       target = { provider: onExceeded.degrade.provider ?? candidate.provider, model: onExceeded.degrade.model };
       outcome = await tryModel(target);
     }
-    const { plan, result } = outcome;
+    const { plan, result, inputTokens } = outcome;
     if (!plan.ok) {
       throw new KeelError(
         'budget_exceeded',
@@ -202,7 +201,7 @@ export function createAdmission(deps: AdmissionDeps) {
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!, target);
-    return holdFor(target, plan.lines, result, plan.inputTokens, choices);
+    return holdFor(target, plan.lines, result, inputTokens, choices);
   }
 
   function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
@@ -254,10 +253,10 @@ export function createAdmission(deps: AdmissionDeps) {
         // No usable usage. Output was served if the provider answered or text arrived: charge
         // the reserved input plus the most output it can have been — the grant (a full answer
         // may have used all of max_tokens), what streaming charged, or the estimate of the text
-        // (the same estimate the stream meter uses) when the provider ignored the cap. An
-        // accepted stream that delivered nothing still pays its input. All per answer.
-        const served = Math.ceil(estimateTextTokens(text) / choices);
-        if (!answered && !accepted && served === 0) {
+        // (the same estimate the stream meter uses) when the provider ignored the cap. Output
+        // counts per answer here; a line's perOutputToken already covers every answer (`n`).
+        const served = estimateTextTokens(text);
+        if (!answered && !accepted && served === 0 && charged === 0) {
           await budgets.release(granted.id, now);
           return { remaining: tightest(lines, granted, undefined) };
         }

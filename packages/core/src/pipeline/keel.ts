@@ -331,7 +331,8 @@ export function createKeel(options: KeelOptions): Keel {
         onSettled: async ({ result, error, usage, text }) => {
           // A stream the provider finished; one Keel cut for its budget did not answer in full.
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
-          // The provider accepted the request (the stream opened): it pays at least its input.
+          // The provider accepted the request (the stream opened): without usage, its input and
+          // the output served are still charged.
           const settled = await settleCall(hold, ticket, { usage, answered, text, accepted: true }, true);
           const budgetRemaining = settled?.remaining;
           if (!usage && answered) announceMissingUsage(call, true, opened.provider, result.model, settled);

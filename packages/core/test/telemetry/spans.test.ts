@@ -108,6 +108,28 @@ describe('call and attempt spans', () => {
     expect(call.events.map((e) => [e.name, e.attributes?.['keel.retry.reason']])).toEqual([['keel.retry.denied', 'retry_budget']]);
   });
 
+  it('prompt-cache tokens on the span; a reply without usage gets a keel.usage.missing event and no usage attributes', () => {
+    const t = setup();
+    t.emit(
+      c.started(0),
+      c.finished(5, { usage: { inputTokens: 1_000, outputTokens: 9, cacheReadTokens: 800, cacheWriteTokens: 150 } }),
+    );
+    expect(t.span('chat gpt-4o-mini').attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 1_000,
+      'gen_ai.usage.cache_read.input_tokens': 800,
+      'gen_ai.usage.cache_creation.input_tokens': 150,
+    });
+    const u = setup();
+    u.emit(
+      c.started(0),
+      { type: 'usage.missing', callId: 'c1', feature: 'summarize', at: T0 + 4, stream: false, provider: 'openai', model: 'gpt-4o-mini', charged: { inputTokens: 40, outputTokens: 20 } },
+      c.finished(5, { usage: undefined }),
+    );
+    const call = u.span('chat gpt-4o-mini');
+    expect(call.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
+    expect(call.events.map((e) => [e.name, e.attributes?.['keel.usage.charged_output_tokens']])).toEqual([['keel.usage.missing', 20]]);
+  });
+
   it('a stream: time to first token on the span, in ms and in seconds, and as an event', () => {
     const t = setup();
     t.emit(

@@ -55,25 +55,29 @@ function truncatedJson(ex: Exchange): string {
 async function sendStream(ex: Exchange, shape: StreamShape): Promise<void> {
   const { wire, plan } = ex;
   ex.head(200, { ...wire.baseHeaders(plan), ...SSE_HEADERS, ...shape.headers });
-  let open = true;
-  for (const frame of wire.streamStart(plan)) open = ex.write(frame) && open;
-  if (open) serveInput(ex);
+  for (const frame of wire.streamStart(plan)) ex.write(frame);
 
   const count = Math.min(shape.deltas ?? plan.chunks.length, plan.chunks.length);
   for (let i = 0; i < count; i++) {
     const wait = i === 0 ? shape.firstTokenDelayMs : shape.chunkDelayMs;
     if (wait && !(await ex.delay(wait))) return;
     // One delta is one token by the server's count.
-    if (ex.write(wire.streamDelta(plan, plan.chunks[i] ?? ''))) ex.served.outputTokens += 1;
+    if (ex.write(wire.streamDelta(plan, plan.chunks[i] ?? ''))) {
+      serveInput(ex);
+      ex.served.outputTokens += 1;
+    }
   }
 
   switch (shape.tail) {
     case 'complete':
       for (const frame of [...wire.streamFinish(plan), ...wire.streamEnd(plan)]) ex.write(frame);
-      return void ex.end();
+      // A finished reply with no output (max_tokens: 0) still served its input.
+      if (ex.end()) serveInput(ex);
+      return;
     case 'finish-only':
       for (const frame of wire.streamFinish(plan)) ex.write(frame);
-      return void ex.end();
+      if (ex.end()) serveInput(ex);
+      return;
     case 'none':
       return void ex.end();
     case 'stall':
