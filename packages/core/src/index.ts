@@ -3,6 +3,7 @@ export * from './provider/index.js';
 export * from './events/index.js';
 export { createKeel } from './pipeline/keel.js';
 export { DEFAULT_MAX_REQUEST_BYTES } from './config/schema.js';
+export { EXACT_COUNT_MAX_TOKENS } from './pipeline/admission.js';
 export type { Keel, KeelOptions, ChatOptions, StreamOptions } from './pipeline/keel.js';
 export type { ChatResult } from './pipeline/result.js';
 export type { KeelStream, StreamEvent } from './pipeline/stream.js';

@@ -78,6 +78,14 @@ export interface RateTicket {
   settle(outcome: { readonly sent: boolean; readonly usedTokens: number | undefined }): Promise<void>;
 }
 
+/**
+ * The largest prompt (by its byte upper bound) Keel counts exactly with tiktoken when the bound
+ * is refused. tiktoken runs synchronously (~12 ms per 100 KB, ~1.6 s for 5 MB), so above this
+ * the call is decided on the bound alone — conservative, never an overspend — and the event
+ * loop is never blocked for more than ~30 ms by a count.
+ */
+export const EXACT_COUNT_MAX_TOKENS = 256 * 1024;
+
 /** How long a hold outlives its call's deadline before it expires on its own (a vanished caller). */
 const HOLD_GRACE_MS = 60_000;
 
@@ -177,8 +185,9 @@ export function createAdmission(deps: AdmissionDeps) {
     const tryModel = async (ref: ModelRef) => {
       const bound = counter.upperBound(request.messages);
       let outcome = await attempt(ref, bound + uncounted);
-      if (!outcome.result?.ok && counter.hasExact(ref.model)) {
-        // The cheap bound did not fit; the exact count might.
+      if (!outcome.result?.ok && bound <= EXACT_COUNT_MAX_TOKENS && counter.hasExact(ref.model)) {
+        // The cheap bound did not fit; the exact count might. Only for prompts small enough that
+        // tiktoken's synchronous pass stays short (see EXACT_COUNT_MAX_TOKENS).
         const exact = counter.exact(ref.model, request.messages);
         if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact + uncounted);
       }

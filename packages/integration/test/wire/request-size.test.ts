@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { createOpenAIProvider, wrapOpenAI } from '@keel/openai';
 import { createTestServer, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, DEFAULT_MAX_REQUEST_BYTES, KeelError, type FeatureConfig, type Keel } from '@keel/core';
+import { createKeel, DEFAULT_MAX_REQUEST_BYTES, EXACT_COUNT_MAX_TOKENS, KeelError, type FeatureConfig, type Keel } from '@keel/core';
 
 let server: TestServer | undefined;
 let keel: Keel | undefined;
@@ -80,5 +80,28 @@ describe('maxRequestBytes', () => {
     const error = await failure(() => wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages: user(FIVE_MB) }));
     expect(error.kind).toBe('bad_request');
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('the exact token count is bounded', () => {
+  const budget = (limit: number) => ({
+    maxTokens: 16,
+    budget: { limits: [{ scope: 'feature' as const, unit: 'tokens' as const, limit, window: 'day' as const }] },
+  });
+
+  it('counts a 100 KB prompt exactly when its byte bound is refused, and admits it', async () => {
+    const k = await keelFor(budget(50_000));
+    const prompt = 'hello '.repeat(100_000 / 6); // ~17k tokens exactly, a ~100k-token byte bound
+    await expect(k.chat({ feature: 'f', messages: user(prompt) })).resolves.toMatchObject({ finishReason: 'stop' });
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it('decides a prompt over EXACT_COUNT_MAX_TOKENS on its bound alone: refused, nothing sent, no tokenizer pass', async () => {
+    // ~1 MB: ~175k tokens exactly (it would fit 500k), ~1M by the byte bound (it does not).
+    const k = await keelFor(budget(500_000));
+    const error = await failure(() => k.chat({ feature: 'f', messages: user('hello '.repeat(1_000_000 / 6)) }));
+    expect(error.kind).toBe('budget_exceeded');
+    expect(EXACT_COUNT_MAX_TOKENS).toBe(256 * 1024);
+    expect(server!.requests).toHaveLength(0);
   });
 });
