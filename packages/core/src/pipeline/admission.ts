@@ -3,7 +3,7 @@ import type { BudgetRefusal, BudgetStore, ReserveGranted, ReserveLine } from '..
 import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import type { ValidatedRequest } from '../config/request.js';
 import { KeelError } from '../errors/keel-error.js';
-import { costUsd } from '../pricing/cost.js';
+import { costUsd, roundUsd } from '../pricing/cost.js';
 import type { PriceCatalog } from '../pricing/table.js';
 import type { Usage } from '../provider/messages.js';
 import type { RateLimitStore } from '../rate-limits/store.js';
@@ -105,7 +105,7 @@ export function createAdmission(deps: AdmissionDeps) {
   /** Cost of a finished call on the model that answered; undefined when it is unpriced. */
   function cost(ref: ModelRef, usage: Usage | undefined): number | undefined {
     const modelPrice = usage ? price(ref) : undefined;
-    return modelPrice && usage ? costUsd(modelPrice, usage) : undefined;
+    return modelPrice && usage ? roundUsd(costUsd(modelPrice, usage)) : undefined;
   }
 
   async function takeRateLimits(

@@ -40,3 +40,15 @@ export function costUsd(price: ModelPrice, usage: PricedUsage): number {
   const input = fresh * price.input + read * (price.cachedInput ?? price.input) + write * (price.cacheWrite ?? price.input);
   return (input + usage.outputTokens * price.output) * PER_TOKEN;
 }
+
+/** Decimal places of `costUsd` on results and events: a tenth of a nano-dollar. */
+export const COST_USD_DECIMALS = 10;
+
+/**
+ * A cost as Keel reports it: rounded to {@link COST_USD_DECIMALS} places, so sums of float
+ * prices read `0.00000585`, not `0.000005849999999999999`. Budgets are charged from unrounded
+ * amounts; this is for results, events and spans.
+ */
+export function roundUsd(usd: number): number {
+  return Number(usd.toFixed(COST_USD_DECIMALS));
+}

@@ -2,7 +2,7 @@ export { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF } from './defaults.js';
 export { ANY_MODEL, findModelPrice } from './lookup.js';
 export { createPriceCatalog, priceOverrideIssues } from './table.js';
 export type { PriceCatalog, PriceCatalogOptions } from './table.js';
-export { costUsd, inputUsdPerToken, outputUsdPerToken } from './cost.js';
+export { COST_USD_DECIMALS, costUsd, inputUsdPerToken, outputUsdPerToken, roundUsd } from './cost.js';
 export type { PricedUsage } from './cost.js';
 export { unpricedIssues } from './assert-priced.js';
 export type { PricedUse } from './assert-priced.js';

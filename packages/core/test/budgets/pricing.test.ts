@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { KeelError } from '../../src/errors/index.js';
 import {
   costUsd,
+  roundUsd,
+  COST_USD_DECIMALS,
   createPriceCatalog,
   DEFAULT_PRICES_AS_OF,
   priceOverrideIssues,
@@ -110,5 +112,15 @@ describe('unpricedIssues', () => {
       { path: 'features.chat.budget.onExceeded.degrade', provider: 'llamacpp', model: 'local' },
     ]);
     expect(issues).toEqual([expect.stringMatching(/^features\.chat\.models\.1: no price for openai\/o1-pro/)]);
+  });
+});
+
+describe('roundUsd', () => {
+  it('reports costs at a fixed precision, without float noise', () => {
+    expect(0.000001 * 5.85).not.toBe(0.00000585); // the float sum a cost is made of
+    expect(roundUsd(0.000001 * 5.85)).toBe(0.00000585);
+    expect(roundUsd(0.000005849999999999999)).toBe(0.00000585);
+    expect(roundUsd(1.23456789012345)).toBe(1.2345678901);
+    expect(COST_USD_DECIMALS).toBe(10);
   });
 });
