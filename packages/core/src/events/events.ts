@@ -71,6 +71,9 @@ export type KeelEvent =
   | (EventBase & {
       readonly type: 'call.finished';
       readonly stream: boolean;
+      /** The request's `user` and `tenant`, as on `call.started`: spend per user without a join. */
+      readonly user?: string | undefined;
+      readonly tenant?: string | undefined;
       readonly outcome: 'ok' | KeelErrorKind;
       readonly provider?: string | undefined;
       readonly model?: string | undefined;

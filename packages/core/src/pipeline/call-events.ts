@@ -58,6 +58,8 @@ export function announceFinish(
     type: 'call.finished',
     callId: call.id,
     feature: call.feature,
+    user: call.user,
+    tenant: call.tenant,
     at: now,
     stream,
     outcome: 'ok',

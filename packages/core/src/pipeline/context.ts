@@ -7,6 +7,9 @@ import type { Clock } from '../util/clock.js';
 export interface CallState {
   readonly id: string;
   readonly feature: string;
+  /** The request's user and tenant, carried to `call.finished` so per-user spend needs no join. */
+  readonly user?: string | undefined;
+  readonly tenant?: string | undefined;
   readonly startedAt: number;
   readonly clock: Clock;
   readonly events: EventHub;
