@@ -29,13 +29,20 @@ const keel = createKeel({
       retry: { maxAttempts: 1 },
     },
   },
-  defaults: { breaker: { minimumAttempts: 3, failureRatio: 0.7, halfOpenAfterMs: 800 } },
+  defaults: { breaker: { minimumAttempts: 3, failureRatio: 0.7, halfOpenAfterMs: 2_000 } },
 });
 
 const log: string[] = [];
+// Resolved when the breaker admits its probe: the demo waits for that event, not for a guess at
+// how long the cool-down takes on this machine.
+let halfOpened: () => void = () => undefined;
+const halfOpen = new Promise<void>((resolve) => (halfOpened = resolve));
 keel.on((event: KeelEvent) => {
   if (event.type === 'breaker.opened') log.push('breaker opened');
-  if (event.type === 'breaker.half_open') log.push('breaker half-open: one probe allowed');
+  if (event.type === 'breaker.half_open') {
+    log.push('breaker half-open: one probe allowed');
+    halfOpened();
+  }
   if (event.type === 'breaker.closed') log.push('breaker closed');
 });
 
@@ -118,8 +125,9 @@ await scenario('breaker-opens', 'Feature "reports": three calls fail with 500 â€
 await scenario('breaker-open', 'While open, the breaker fails fast and sends nothing', [], '/answer?feature=reports', (seen) => {
   claim('breaker-open', seen.kind === 'circuit_open' && seen.hits === 0 && seen.status === 503, 'an open breaker answers circuit_open (503) and sends nothing');
 });
-// The cool-down is real time here (a demo shows real behaviour); tests use the fake clock.
-await new Promise((resolve) => setTimeout(resolve, 900));
+// The cool-down (halfOpenAfterMs: 2 s) is real time here â€” a demo shows real behaviour; tests
+// use the fake clock. Wait for the breaker to say it admits a probe.
+await halfOpen;
 await scenario('breaker-closes', 'After the cool-down one probe goes through and closes the breaker', [], '/answer?feature=reports', (seen) => {
   claim('breaker-closes', seen.status === 200 && seen.breaker.includes('breaker closed'), 'the probe answered and closed the breaker');
 });
