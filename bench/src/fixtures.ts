@@ -47,7 +47,8 @@ const plan = (text: string, includeUsage: boolean): ReplyPlan => ({
   text,
   chunks: splitIntoChunks(text),
   finishReason: undefined,
-  usage: { inputTokens: 31, outputTokens: 10 },
+  usage: { inputTokens: 31, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 },
+  report: { inputTokens: 31, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 },
   includeUsage,
   apiKey: undefined,
 });
