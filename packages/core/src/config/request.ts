@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/keel-error.js';
+import { acceptPlainRequest } from './request-fast.js';
 import { formatIssues } from './resolve.js';
 import { timerMsSchema } from './schema.js';
 
@@ -56,6 +57,9 @@ export type ValidatedRequest = z.output<typeof chatRequestSchema>;
  * is checked for its shape only and kept as the caller's own object (z.custom does not copy it).
  */
 export function validateRequest(request: unknown): ValidatedRequest {
+  // The everyday call is checked by hand; zod words the errors and judges anything unusual.
+  const plain = acceptPlainRequest(request);
+  if (plain) return plain;
   const parsed = chatRequestSchema.safeParse(request ?? {});
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);

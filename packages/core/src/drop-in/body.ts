@@ -84,7 +84,8 @@ const callSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? '`keel` must be an object' : undefined) },
 );
 
-function bodySchema(shape: DropInShape) {
+/** The zod schema of a drop-in body (exported for the fast-path property test). */
+export function bodySchema(shape: DropInShape) {
   return z
     .looseObject(
       {
@@ -115,9 +116,48 @@ function bodySchema(shape: DropInShape) {
 export function dropInBodyParser(shape: DropInShape): (body: unknown) => DropInBody {
   const schema = bodySchema(shape);
   return (body) => {
+    // The everyday body (string contents, no `keel` field quirks) is read by hand; zod judges the rest.
+    const plain = plainBody(shape, body);
+    if (plain) return plain;
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issues = formatIssues(parsed.error);
     throw new KeelError('bad_request', `Invalid request: ${issues.join('; ')}`, { issues });
   };
+}
+
+/**
+ * What `bodySchema` returns for a body it accepts, read without zod, for the common shape only:
+ * a plain object, a non-empty `model`, messages that are plain objects with a known role and a
+ * string `content`, a string (or no) top-level `system`, and a `keel` field that is absent or a
+ * plain object of the four known keys. Anything else is `undefined`: the schema decides. The
+ * property test in test/drop-in-fast.test.ts holds the two to the same answers.
+ */
+export function plainBody(shape: DropInShape, body: unknown): DropInBody | undefined {
+  if (!isPlainObject(body)) return undefined;
+  const { model, messages, keel } = body;
+  if (typeof model !== 'string' || model.length === 0) return undefined;
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  if (keel !== undefined) {
+    if (!isPlainObject(keel)) return undefined;
+    for (const key in keel) if (key !== 'feature' && key !== 'user' && key !== 'tenant' && key !== 'deadlineMs') return undefined;
+  }
+  // As the schema's transform: a `system` field is read whatever the shape (loose objects keep it).
+  const system = body['system'];
+  if (system !== undefined && typeof system !== 'string') return undefined;
+  const out: ChatMessage[] = system === undefined ? [] : [{ role: 'system', content: system }];
+  for (const message of messages as unknown[]) {
+    if (!isPlainObject(message)) return undefined;
+    const { role, content } = message;
+    if (typeof role !== 'string' || !Object.hasOwn(shape.roles, role) || typeof content !== 'string') return undefined;
+    out.push({ role: shape.roles[role]!.as, content });
+  }
+  // A copy, as the schema makes: the call options are read later, and an object literal either way.
+  return { model, messages: out, call: keel === undefined ? undefined : { ...keel } };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

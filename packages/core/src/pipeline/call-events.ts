@@ -25,8 +25,13 @@ export interface CallStart {
   readonly logPrompts: boolean;
 }
 
-/** Emits `call.started`. Only called when someone listens: hashing is not free. */
+/**
+ * Emits `call.started`. Only called when someone listens. The prompt hash is a getter computed
+ * on first read and kept: a pass over the whole prompt is paid only by a listener that reads it
+ * (telemetry does for a recording span only), never by the call itself.
+ */
 export function announceCall(events: EventHub, { call, request, feature, primary, stream, logPrompts }: CallStart): void {
+  let hash: string | undefined;
   events.emit({
     type: 'call.started',
     callId: call.id,
@@ -39,7 +44,9 @@ export function announceCall(events: EventHub, { call, request, feature, primary
     temperature: request.temperature ?? feature.temperature,
     user: request.user,
     tenant: request.tenant,
-    promptHash: promptHash(request.messages),
+    get promptHash() {
+      return (hash ??= promptHash(request.messages));
+    },
     prompt: logPrompts ? request.messages.map(({ role, content }) => ({ role, content })) : undefined,
   });
 }

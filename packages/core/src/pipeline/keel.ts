@@ -8,7 +8,7 @@ import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
 import { RetryBudget } from '../policies/retry-budget.js';
-import { attemptFloorMs, attemptTimeoutPolicy } from '../policies/timeout.js';
+import { attemptFloorMs, attemptTimeoutPolicy, NEVER_ABORTS } from '../policies/timeout.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createInMemoryBudgetStore } from '../budgets/memory-store.js';
 import type { BudgetStore } from '../budgets/store.js';
@@ -96,8 +96,6 @@ export interface Keel {
   close(): void;
 }
 
-/** A signal that never aborts, for calls without one: saves a controller per call. */
-const NEVER = new AbortController().signal;
 
 /**
  * Builds a Keel instance. The configuration is validated here, once; a bad one throws a
@@ -192,7 +190,7 @@ export function createKeel(options: KeelOptions): Keel {
 
   function context(call: CallState, candidate: ModelRef, deadline: number, signal: AbortSignal | undefined, request: ProviderRequest): AttemptContext {
     const target = { provider: providers.get(candidate.provider)!, request };
-    return { signal: signal ?? NEVER, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
+    return { signal: signal ?? NEVER_ABORTS, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
   }
 
   /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */

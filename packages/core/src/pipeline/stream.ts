@@ -62,7 +62,7 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
   const watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, scope.controller, opened);
   // One promise that rejects when the stream's signal aborts, raced against every chunk: a
   // provider that ignores its signal still cannot hold the stream past a timeout.
-  const aborted = abortPromise(scope.signal);
+  const nextPart = abortableNext(iterator, scope.signal);
   let text = '';
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
@@ -90,8 +90,9 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
     let exhausted = false;
     // Charges a text delta to the budget (when there is one) BEFORE it is handed out, so a
     // caller who stops reading has paid for all it got; false once the budget has no room.
-    const charge = async (part: ProviderStreamPart) =>
-      part.type !== 'text' || part.text.length === 0 || !options.meter || (await options.meter(part.text));
+    // Only text is metered; everything else (and a stream with no meter) costs no await.
+    const { meter } = options;
+    const charge = (part: ProviderStreamPart) => (meter && part.type === 'text' && part.text.length > 0 ? meter(part.text) : true);
     for (const part of opened.head) {
       if (!(await charge(part))) {
         exhausted = true;
@@ -102,10 +103,11 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
     }
     while (!exhausted) {
       watchdog.awaitingProvider();
-      const step = await Promise.race([iterator.next(), aborted]);
+      const step = await nextPart();
       watchdog.partArrived();
       if (step.done) break;
-      if (!(await charge(step.value))) {
+      const charged = charge(step.value);
+      if (charged !== true && !(await charged)) {
         exhausted = true;
         break;
       }
@@ -228,11 +230,23 @@ function startWatchdog(clock: Clock, deadline: number, idleMs: number, controlle
   };
 }
 
-function abortPromise(signal: AbortSignal): Promise<never> {
-  const promise = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  promise.catch(() => undefined); // observed by the race; never an unhandled rejection
-  return promise;
+/**
+ * `iterator.next()`, rejected with the signal's reason as soon as it aborts. One abort listener
+ * for the whole stream and one pending slot: `Promise.race` against a long-lived abort promise
+ * would add a reaction to it on every chunk, held until the stream ends.
+ */
+function abortableNext<T>(iterator: AsyncIterator<T>, signal: AbortSignal): () => Promise<IteratorResult<T>> {
+  let wake: ((reason: unknown) => void) | undefined;
+  signal.addEventListener('abort', () => wake?.(signal.reason), { once: true });
+  return () => {
+    const work = iterator.next();
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(signal.reason as Error);
+    }
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      wake = reject;
+      work.then(resolve, reject);
+    });
+  };
 }

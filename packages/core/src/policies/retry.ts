@@ -60,8 +60,8 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
             randomize: false,
             signal: context.signal,
             unref: true,
-            shouldConsumeRetry: () => true,
-            shouldRetry: () => true,
+            shouldConsumeRetry: always,
+            shouldRetry: always,
             onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
               const failure = error as KeelError;
               const decision = decide(failure, attemptNumber, retriesLeft, context, floorMs);
@@ -141,6 +141,9 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
     return { type: 'stop', error, reason: 'retry_budget' };
   }
 }
+
+/** p-retry's own retry predicates: Keel decides in onFailedAttempt. One function, not two per call. */
+const always = () => true;
 
 async function runAttempt<T>(next: Attempt<T>, context: AttemptContext): Promise<T> {
   const { call } = context;

@@ -14,15 +14,28 @@ export interface AttemptScope {
   clearTimer(): void;
   /** Stops the timer and stops following the parent signal. */
   release(): void;
+  /**
+   * `raceAbort(work, signal)` for the scope's own timer and parent: rejects with the abort reason
+   * as soon as either fires, without an abort listener of its own. One race at a time.
+   */
+  race<T>(work: Promise<T>): Promise<T>;
 }
+
+/** The signal of a call made without one: it never aborts, so nothing listens to it. */
+export const NEVER_ABORTS: AbortSignal = new AbortController().signal;
 
 export function openScope(context: AttemptContext, ms: number, reason: () => KeelError): AttemptScope {
   const controller = new AbortController();
   const parent = context.signal;
-  const onAbort = () => controller.abort(abortReason(parent.reason));
+  let racing: ((reason: unknown) => void) | undefined;
+  const abort = (why: KeelError) => {
+    controller.abort(why);
+    racing?.(controller.signal.reason);
+  };
+  const onAbort = () => abort(abortReason(parent.reason));
   if (parent.aborted) controller.abort(abortReason(parent.reason));
-  else parent.addEventListener('abort', onAbort, { once: true });
-  let timer: Timer | undefined = context.call.clock.setTimer(() => controller.abort(reason()), Math.max(0, ms));
+  else if (parent !== NEVER_ABORTS) parent.addEventListener('abort', onAbort, { once: true });
+  let timer: Timer | undefined = context.call.clock.setTimer(() => abort(reason()), Math.max(0, ms));
   return {
     signal: controller.signal,
     controller,
@@ -32,7 +45,19 @@ export function openScope(context: AttemptContext, ms: number, reason: () => Kee
     },
     release() {
       this.clearTimer();
-      parent.removeEventListener('abort', onAbort);
+      racing = undefined;
+      if (parent !== NEVER_ABORTS) parent.removeEventListener('abort', onAbort);
+    },
+    race(work) {
+      const { signal } = controller;
+      if (signal.aborted) {
+        work.catch(() => undefined);
+        return Promise.reject(signal.reason as Error);
+      }
+      return new Promise((resolve, reject) => {
+        racing = reject;
+        work.then(resolve, reject);
+      });
     },
   };
 }
@@ -97,7 +122,7 @@ export function attemptTimeoutPolicy(attemptMs: number): Policy {
               }),
         );
         try {
-          return await raceAbort(next({ ...context, signal: scope.signal }), scope.signal);
+          return await scope.race(next({ ...context, signal: scope.signal }));
         } finally {
           scope.release();
         }

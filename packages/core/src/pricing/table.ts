@@ -53,19 +53,24 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): PriceCata
     }
   }
 
-  // Memo of lookups: a call's model is usually one of a few configured ones. Capped so that
-  // arbitrary model names cannot grow it without bound.
-  const memo = new Map<string, ModelPrice | null>();
+  // Memo of lookups, by provider then model (no key string built per call): a call's model is
+  // usually one of a few configured ones. Capped so arbitrary model names cannot grow it without bound.
+  const memo = new Map<string, Map<string, ModelPrice | null>>();
   const MAX_MEMO = 1_000;
+  let memoSize = 0;
 
   return {
     priceOf(provider, model) {
-      const memoKey = `${provider}\u0000${model}`;
-      let price = memo.get(memoKey);
+      let byModel = memo.get(provider);
+      let price = byModel?.get(model);
       if (price === undefined) {
         const prices = providers.get(provider);
         price = (prices && findModelPrice(prices, model)) ?? null;
-        if (memo.size < MAX_MEMO) memo.set(memoKey, price);
+        if (memoSize < MAX_MEMO) {
+          if (!byModel) memo.set(provider, (byModel = new Map<string, ModelPrice | null>()));
+          byModel.set(model, price);
+          memoSize++;
+        }
       }
       return price ?? undefined;
     },

@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import { defined, type EventOf, type ProviderNamer } from './attributes.js';
+import { type EventOf, type ProviderNamer } from './attributes.js';
 import { ATTR, METRIC } from './names.js';
 
 /** Bucket boundaries the GenAI conventions give for durations (s) and token counts. */
@@ -37,7 +37,8 @@ export class KeelMetrics {
   /** `identity` is the call's (primary provider, requested model, feature), so a fallback does not split a call's series. */
   callFinished(event: EventOf<'call.finished'>, identity: Attributes): void {
     const failed = event.outcome !== 'ok';
-    const base = defined({ ...identity, [ATTR.responseModel]: event.model });
+    const base: Attributes = { ...identity };
+    if (event.model !== undefined) base[ATTR.responseModel] = event.model;
     this.#duration.record(event.latencyMs / 1000, failed ? { ...base, [ATTR.errorType]: event.outcome } : base);
     if (event.usage) {
       this.#tokens.record(event.usage.inputTokens, { ...base, [ATTR.tokenType]: 'input' });
@@ -57,13 +58,13 @@ export class KeelMetrics {
 
   attemptEnded(event: EventOf<'attempt.succeeded' | 'attempt.failed'>): void {
     const failed = event.type === 'attempt.failed';
-    const attributes = defined({
+    const attributes: Attributes = {
       [ATTR.providerName]: this.name(event.provider),
       [ATTR.requestModel]: event.model,
       [ATTR.feature]: event.feature,
       [ATTR.attemptOutcome]: failed ? event.kind : 'ok',
-      [ATTR.errorType]: failed ? event.kind : undefined,
-    });
+    };
+    if (failed) attributes[ATTR.errorType] = event.kind;
     this.#attempts.add(1, attributes);
     this.#attemptDuration.record(event.durationMs / 1000, attributes);
   }

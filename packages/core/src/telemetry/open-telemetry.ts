@@ -1,6 +1,6 @@
-import { metrics, trace, type Context, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, metrics, trace, type Context, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { KeelEvent, KeelEventListener } from '../events/events.js';
-import { callIdentity, type ProviderNamer } from './attributes.js';
+import { callIdentities, type ProviderNamer } from './attributes.js';
 import { CallTable } from './call-table.js';
 import { KeelMetrics } from './metrics.js';
 import { SCOPE } from './names.js';
@@ -54,7 +54,10 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
   const meter = options.meter ?? (options.meterProvider ?? metrics).getMeter(SCOPE.name, SCOPE.version);
   const name: ProviderNamer = options.providerName ?? ((id) => id);
   const recordPrompts = options.recordPrompts ?? false;
-  const instruments = new KeelMetrics(meter, name);
+  // The API's no-op meter (no MeterProvider registered) records nothing, ever: its meters are
+  // not proxies, so a provider registered later never reaches them. Skip the metric work.
+  const instruments = meter === createNoopMeter() ? undefined : new KeelMetrics(meter, name);
+  const identityOf = callIdentities(name);
   const calls = new CallTable(
     { maxOpenCalls: Math.max(1, options.maxOpenCalls ?? 10_000), maxCallAgeMs: options.maxCallAgeMs ?? 30 * 60_000 },
     abandonCall,
@@ -63,7 +66,7 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
   function listener(event: KeelEvent): void {
     switch (event.type) {
       case 'call.started':
-        calls.add(startCall(tracer, event, callIdentity(event.provider, event.model, event.feature, name), recordPrompts));
+        calls.add(startCall(tracer, event, identityOf(event.provider, event.model, event.feature), recordPrompts));
         return;
       case 'attempt.started': {
         const call = calls.get(event.callId);
@@ -74,7 +77,7 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
       case 'attempt.failed': {
         const call = calls.get(event.callId);
         if (call) endAttempt(call, event);
-        instruments.attemptEnded(event);
+        instruments?.attemptEnded(event);
         return;
       }
       case 'retry.scheduled':
@@ -82,13 +85,13 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
       case 'fallback': {
         const call = calls.get(event.callId);
         if (call) recordPolicyEvent(call, event, name);
-        if (event.type === 'fallback') instruments.fallback(event);
+        if (event.type === 'fallback') instruments?.fallback(event);
         return;
       }
       case 'stream.first_token': {
         const call = calls.get(event.callId);
         if (call) recordFirstToken(call, event);
-        instruments.firstToken(event, call?.identity ?? callIdentity(event.provider, event.model, event.feature, name));
+        instruments?.firstToken(event, call?.identity ?? identityOf(event.provider, event.model, event.feature));
         return;
       }
       case 'usage.missing': {
@@ -99,13 +102,13 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
       case 'call.finished': {
         const call = calls.take(event.callId);
         if (call) finishCall(call, event, name);
-        instruments.callFinished(event, call?.identity ?? callIdentity(event.provider, event.model, event.feature, name));
+        instruments?.callFinished(event, call?.identity ?? identityOf(event.provider, event.model, event.feature));
         return;
       }
       case 'breaker.opened':
       case 'breaker.half_open':
       case 'breaker.closed':
-        instruments.breaker(event);
+        instruments?.breaker(event);
         return;
     }
   }

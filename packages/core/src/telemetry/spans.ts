@@ -11,11 +11,10 @@ type AttemptEvent = EventOf<'attempt.started' | 'attempt.succeeded' | 'attempt.f
  */
 export function startCall(tracer: Tracer, event: EventOf<'call.started'>, identity: OpenCall['identity'], recordPrompts: boolean): OpenCall {
   const parent = otelContext.active();
-  const span = tracer.startSpan(
-    `${OPERATION_CHAT} ${event.model}`,
-    { kind: SpanKind.CLIENT, startTime: hrTime(event.at), attributes: startAttributes(event, identity, recordPrompts) },
-    parent,
-  );
+  // The sampler sees the call's identity; the rest (the prompt hash among it) is built only for
+  // a span that records: with no SDK, or a span sampled out, nothing else is computed.
+  const span = tracer.startSpan(`${OPERATION_CHAT} ${event.model}`, { kind: SpanKind.CLIENT, startTime: hrTime(event.at), attributes: identity }, parent);
+  if (span.isRecording()) span.setAttributes(startAttributes(event, identity, recordPrompts));
   return { callId: event.callId, startedAt: event.at, span, context: trace.setSpan(parent, span), identity, attempts: new Map() };
 }
 
@@ -28,20 +27,15 @@ export function startAttempt(tracer: Tracer, call: OpenCall, event: EventOf<'att
   const key = attemptKey(event);
   const stale = call.attempts.get(key);
   if (stale) endAbandoned(stale, hrTime(event.at));
-  const span = tracer.startSpan(
-    `${OPERATION_CHAT} ${event.model} attempt ${event.attempt}`,
-    {
-      kind: SpanKind.INTERNAL,
-      startTime: hrTime(event.at),
-      attributes: {
-        [ATTR.providerName]: name(event.provider),
-        [ATTR.requestModel]: event.model,
-        [ATTR.attempt]: event.attempt,
-        [ATTR.callId]: event.callId,
-      },
-    },
-    call.context,
-  );
+  const span = tracer.startSpan(`${OPERATION_CHAT} ${event.model} attempt ${event.attempt}`, { kind: SpanKind.INTERNAL, startTime: hrTime(event.at) }, call.context);
+  if (span.isRecording()) {
+    span.setAttributes({
+      [ATTR.providerName]: name(event.provider),
+      [ATTR.requestModel]: event.model,
+      [ATTR.attempt]: event.attempt,
+      [ATTR.callId]: event.callId,
+    });
+  }
   call.attempts.set(key, span);
 }
 
@@ -50,6 +44,7 @@ export function endAttempt(call: OpenCall, event: EventOf<'attempt.succeeded' | 
   const span = call.attempts.get(key);
   if (!span) return;
   call.attempts.delete(key);
+  if (!span.isRecording()) return span.end();
   if (event.type === 'attempt.failed') {
     span.setAttributes(defined({ [ATTR.attemptOutcome]: event.kind, [ATTR.errorType]: event.kind, [ATTR.httpStatus]: event.status }));
     span.setStatus({ code: SpanStatusCode.ERROR, message: event.kind });
@@ -61,6 +56,7 @@ export function endAttempt(call: OpenCall, event: EventOf<'attempt.succeeded' | 
 
 /** Retry waits, denied retries and fallbacks are moments in the call, not operations: span events. */
 export function recordPolicyEvent(call: OpenCall, event: EventOf<'retry.scheduled' | 'retry.denied' | 'fallback'>, name: ProviderNamer): void {
+  if (!call.span.isRecording()) return;
   const at = hrTime(event.at);
   switch (event.type) {
     case 'retry.scheduled':
@@ -76,19 +72,22 @@ export function recordPolicyEvent(call: OpenCall, event: EventOf<'retry.schedule
 }
 
 export function recordFirstToken(call: OpenCall, event: EventOf<'stream.first_token'>): void {
+  if (!call.span.isRecording()) return;
   call.span.setAttributes({ [ATTR.ttftMs]: event.ttftMs, [ATTR.responseTimeToFirstChunk]: event.ttftMs / 1000 });
   call.span.addEvent(SPAN_EVENT.firstToken, { [ATTR.attempt]: event.attempt, [ATTR.requestModel]: event.model }, hrTime(event.at));
 }
 
-/** Ends the call span; an error outcome sets `error.type` to the Keel kind and status ERROR. */
 /** The provider answered without usable usage: a span event saying what Keel charged instead. */
 export function recordMissingUsage(call: OpenCall, event: EventOf<'usage.missing'>): void {
+  if (!call.span.isRecording()) return;
   call.span.addEvent(SPAN_EVENT.usageMissing, defined({ [ATTR.usageMissingChargedOutput]: event.charged?.outputTokens }), hrTime(event.at));
 }
 
+/** Ends the call span; an error outcome sets `error.type` to the Keel kind and status ERROR. */
 export function finishCall(call: OpenCall, event: EventOf<'call.finished'>, name: ProviderNamer): void {
   const at = hrTime(event.at);
   endOpenAttempts(call, at);
+  if (!call.span.isRecording()) return call.span.end(at);
   call.span.setAttributes(finishAttributes(event, name));
   // Success leaves the status UNSET, as the conventions ask of instrumentation libraries.
   if (event.outcome !== 'ok') call.span.setStatus({ code: SpanStatusCode.ERROR, message: event.outcome });
