@@ -7,9 +7,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createAnthropicProvider, wrapAnthropic } from '@keel/anthropic';
 import { createOpenAIProvider, wrapOpenAI } from '@keel/openai';
-import { createTestServer, type TestServer } from '@keel/testkit';
+import { createTestServer, keelFailure, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, KeelError, type ChatRequest, type Keel } from '@keel/core';
+import { createKeel, type ChatRequest, type Keel } from '@keel/core';
 
 const KEY = 'test-key-bad-input-91c2';
 const PROMPT = 'CANARY-PROMPT-bad-input-7731';
@@ -39,17 +39,6 @@ async function dropIn(sdk: 'openai' | 'anthropic'): Promise<{ create: Create; se
   return { create: (body) => wrapped.messages.create(body as never), server };
 }
 
-/** The rejection of a promise, or the throw of a function, which must be a KeelError. */
-async function keelErrorOf(run: () => unknown): Promise<KeelError> {
-  try {
-    await run();
-  } catch (error) {
-    if (KeelError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeelError');
-}
-
 const MODEL = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-6' } as const;
 const base = (sdk: 'openai' | 'anthropic') => ({ model: MODEL[sdk], ...(sdk === 'anthropic' ? { max_tokens: 64 } : {}) });
 
@@ -72,7 +61,7 @@ describe.each(['openai', 'anthropic'] as const)('%s drop-in: bad bodies are bad_
   describe.each([false, true])('stream: %s', (stream) => {
     it.each(BAD_BODIES)('%s', async (_name, body, issue) => {
       const { create, server } = await dropIn(sdk);
-      const error = await keelErrorOf(() => create({ ...base(sdk), ...body, stream }));
+      const error = await keelFailure(async () => create({ ...base(sdk), ...body, stream }));
       expect(error.kind).toBe('bad_request');
       expect(error.issues).toEqual(expect.arrayContaining([expect.stringMatching(issue)]));
       expect(error.message).not.toContain(PROMPT);
@@ -82,7 +71,7 @@ describe.each(['openai', 'anthropic'] as const)('%s drop-in: bad bodies are bad_
     it('a body that is not an object', async () => {
       const { create, server } = await dropIn(sdk);
       for (const body of [null, undefined, PROMPT]) {
-        const error = await keelErrorOf(() => create(body));
+        const error = await keelFailure(async () => create(body));
         expect(error).toMatchObject({ kind: 'bad_request', issues: ['the request body must be an object'] });
       }
       expect(server.requests).toHaveLength(0);
@@ -96,7 +85,7 @@ describe('anthropic drop-in: system is a string or text blocks', () => {
     ['a block without text', [{ type: 'text' }], /^system\.0\.text: /],
   ])('system as %s is bad_request and nothing is sent', async (_name, system, issue) => {
     const { create, server } = await dropIn('anthropic');
-    const error = await keelErrorOf(() => create({ ...base('anthropic'), system, messages: [{ role: 'user', content: PROMPT }] }));
+    const error = await keelFailure(async () => create({ ...base('anthropic'), system, messages: [{ role: 'user', content: PROMPT }] }));
     expect(error).toMatchObject({ kind: 'bad_request', issues: [expect.stringMatching(issue)] });
     expect(server.requests).toHaveLength(0);
   });
@@ -104,7 +93,7 @@ describe('anthropic drop-in: system is a string or text blocks', () => {
   it('a tool_result block with bad content names its nested path', async () => {
     const { create, server } = await dropIn('anthropic');
     const content = [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: null }] }];
-    const error = await keelErrorOf(() => create({ ...base('anthropic'), messages: [{ role: 'user', content }] }));
+    const error = await keelFailure(async () => create({ ...base('anthropic'), messages: [{ role: 'user', content }] }));
     expect(error.issues).toEqual(['messages.0.content.0.content.0.text: a text part needs a string `text`']);
     expect(server.requests).toHaveLength(0);
   });
@@ -175,9 +164,9 @@ const BAD_REQUESTS: [string, Record<string, unknown>, RegExp][] = [
 describe.each(['openai', 'anthropic'] as const)('keel.chat / keel.stream over %s: bad requests are bad_request and nothing is sent', (sdk) => {
   it.each(BAD_REQUESTS)('%s', async (_name, request, issue) => {
     const { keel, server } = await keelOver(sdk);
-    const chatError = await keelErrorOf(() => keel.chat(request as ChatRequest));
+    const chatError = await keelFailure(async () => keel.chat(request as ChatRequest));
     // keel.stream throws at once, before an iterator exists.
-    const streamError = await keelErrorOf(() => keel.stream(request as ChatRequest));
+    const streamError = await keelFailure(async () => keel.stream(request as ChatRequest));
     for (const error of [chatError, streamError]) {
       expect(error.kind).toBe('bad_request');
       expect(error.issues).toEqual(expect.arrayContaining([expect.stringMatching(issue)]));

@@ -5,9 +5,9 @@
  */
 import OpenAI from 'openai';
 import { createOpenAIProvider, wrapOpenAI } from '@keel/openai';
-import { createTestServer, type TestServer } from '@keel/testkit';
+import { createTestServer, keelFailure, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, DEFAULT_MAX_REQUEST_BYTES, EXACT_COUNT_MAX_TOKENS, KeelError, type FeatureConfig, type Keel } from '@keel/core';
+import { createKeel, DEFAULT_MAX_REQUEST_BYTES, EXACT_COUNT_MAX_TOKENS, type FeatureConfig, type Keel } from '@keel/core';
 
 let server: TestServer | undefined;
 let keel: Keel | undefined;
@@ -26,23 +26,13 @@ async function keelFor(feature: Partial<FeatureConfig>): Promise<Keel> {
   return keel;
 }
 
-async function failure(run: () => Promise<unknown>): Promise<KeelError> {
-  try {
-    await run();
-  } catch (error) {
-    if (KeelError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a KeelError');
-}
-
 const FIVE_MB = 'x'.repeat(5 * 1024 * 1024);
 const user = (content: string) => [{ role: 'user' as const, content }];
 
 describe('maxRequestBytes', () => {
   it('refuses a 5 MB prompt on a feature with no budget: bad_request, nothing sent', async () => {
     const k = await keelFor({});
-    const error = await failure(() => k.chat({ feature: 'f', messages: user(FIVE_MB) }));
+    const error = await keelFailure(() => k.chat({ feature: 'f', messages: user(FIVE_MB) }));
     expect(error.kind).toBe('bad_request');
     expect(error.issues?.[0]).toMatch(/^messages: 5242880 bytes of text, over the feature's maxRequestBytes of 4194304$/);
     expect(error.message).not.toContain('xxxx');
@@ -51,15 +41,15 @@ describe('maxRequestBytes', () => {
 
   it('refuses it on a budgeted feature before any token count, and for streams', async () => {
     const k = await keelFor({ maxTokens: 64, budget: { limits: [{ scope: 'feature', unit: 'tokens', limit: 10_000_000, window: 'day' }] } });
-    const chat = await failure(() => k.chat({ feature: 'f', messages: user(FIVE_MB) }));
-    const stream = await failure(() => k.stream({ feature: 'f', messages: user(FIVE_MB) }).text());
+    const chat = await keelFailure(() => k.chat({ feature: 'f', messages: user(FIVE_MB) }));
+    const stream = await keelFailure(() => k.stream({ feature: 'f', messages: user(FIVE_MB) }).text());
     expect([chat.kind, stream.kind]).toEqual(['bad_request', 'bad_request']);
     expect(server!.requests).toHaveLength(0);
   });
 
   it('counts UTF-8 bytes, not string length: 2 MB of 3-byte characters is over a 4 MiB limit', async () => {
     const k = await keelFor({});
-    const error = await failure(() => k.chat({ feature: 'f', messages: user('€'.repeat(2 * 1024 * 1024)) }));
+    const error = await keelFailure(() => k.chat({ feature: 'f', messages: user('€'.repeat(2 * 1024 * 1024)) }));
     expect(error.kind).toBe('bad_request');
     expect(server!.requests).toHaveLength(0);
   });
@@ -67,7 +57,7 @@ describe('maxRequestBytes', () => {
   it('sends a prompt at the limit, and honours a feature that sets its own', async () => {
     const k = await keelFor({ maxRequestBytes: 1_000 });
     await expect(k.chat({ feature: 'f', messages: user('y'.repeat(1_000)) })).resolves.toMatchObject({ finishReason: 'stop' });
-    const error = await failure(() => k.chat({ feature: 'f', messages: user('y'.repeat(1_001)) }));
+    const error = await keelFailure(() => k.chat({ feature: 'f', messages: user('y'.repeat(1_001)) }));
     expect(error.kind).toBe('bad_request');
     expect(server!.requests).toHaveLength(1);
     expect(DEFAULT_MAX_REQUEST_BYTES).toBe(4 * 1024 * 1024);
@@ -77,7 +67,7 @@ describe('maxRequestBytes', () => {
     server = await createTestServer();
     const wrapped = wrapOpenAI(new OpenAI({ apiKey: 'test-key-size', baseURL: `${server.url}/v1` }), { feature: 'support' });
     keel = wrapped.keel;
-    const error = await failure(() => wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages: user(FIVE_MB) }));
+    const error = await keelFailure(() => wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages: user(FIVE_MB) }));
     expect(error.kind).toBe('bad_request');
     expect(server.requests).toHaveLength(0);
   });
@@ -99,7 +89,7 @@ describe('the exact token count is bounded', () => {
   it('decides a prompt over EXACT_COUNT_MAX_TOKENS on its bound alone: refused, nothing sent, no tokenizer pass', async () => {
     // ~1 MB: ~175k tokens exactly (it would fit 500k), ~1M by the byte bound (it does not).
     const k = await keelFor(budget(500_000));
-    const error = await failure(() => k.chat({ feature: 'f', messages: user('hello '.repeat(1_000_000 / 6)) }));
+    const error = await keelFailure(() => k.chat({ feature: 'f', messages: user('hello '.repeat(1_000_000 / 6)) }));
     expect(error.kind).toBe('budget_exceeded');
     expect(EXACT_COUNT_MAX_TOKENS).toBe(256 * 1024);
     expect(server!.requests).toHaveLength(0);
