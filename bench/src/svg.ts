@@ -86,17 +86,7 @@ export function renderChart(chart: Chart): string {
   parts.push(rect(404, legendY - 10, 14, COLORS.keel, 12));
   parts.push(text(424, legendY, 'what the wrapper adds', { size: 12 }));
   parts.push(text(580, legendY, 'bars: median µs per call, lower is better', { size: 12, color: COLORS.muted }));
-  const height = y + 4;
-
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escape(chart.title)}">`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    text(12, 24, chart.title, { weight: 700, size: 16 }),
-    text(12, 42, chart.subtitle, { size: 12, color: COLORS.muted }),
-    ...parts,
-    '</svg>',
-    '',
-  ].join('\n');
+  return svgDocument(chart, parts, y + 4);
 }
 
 export interface RatioRow {
@@ -136,7 +126,11 @@ export function renderRatioChart(chart: RatioChart): string {
     parts.push(text(one, y + 14, '1.00 = raw SDK', { size: 11, anchor: 'middle', color: COLORS.muted }));
     y += 44;
   }
-  const height = y;
+  return svgDocument(chart, parts, y);
+}
+
+/** The frame every chart shares: the SVG element, a white background, title and subtitle. */
+function svgDocument(chart: { readonly title: string; readonly subtitle: string }, parts: readonly string[], height: number): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escape(chart.title)}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
