@@ -30,3 +30,4 @@ export * from './pricing/index.js';
 export * from './budgets/index.js';
 export * from './rate-limits/index.js';
 export * from './drop-in/index.js';
+export * from './cache/index.js';

@@ -1,5 +1,5 @@
 export type { ChatMessage, FinishReason, Usage } from './messages.js';
-export type { CallContext, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
+export type { CallContext, Embedder, NativeOutputSchema, Provider, ProviderRequest, ProviderResponse, ProviderStreamPart } from './provider.js';
 export { errorClassNames, errorDetail, isAbortError, oneLine, socketCodeSuffix, socketErrorCode, transportFailure, TRANSPORT_TIMEOUT_CODES } from './transport-errors.js';
 export type { AdapterErrorContext, TransportFailure } from './transport-errors.js';
 export { requestContentOf } from './request-content.js';

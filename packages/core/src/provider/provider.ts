@@ -16,6 +16,22 @@ export interface ProviderRequest {
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
   /** Ask the adapter to attach the SDK's own response object / chunks (`raw`). */
   readonly includeRaw?: boolean | undefined;
+  /**
+   * Structured output the provider should enforce natively (OpenAI `response_format:
+   * json_schema`, Anthropic tool use with `input_schema`, llama-server `json_schema`). Set by
+   * `keel.object` only when the provider says the schema fits (`Provider.supportsOutputSchema`).
+   */
+  readonly outputSchema?: NativeOutputSchema | undefined;
+}
+
+/** A JSON Schema for a provider to enforce natively. */
+export interface NativeOutputSchema {
+  /** A name the wire format needs (OpenAI `json_schema.name`, Anthropic's tool name). */
+  readonly name: string;
+  /** The JSON Schema (draft 2020-12 subset), as produced from the caller's zod schema. */
+  readonly schema: Readonly<Record<string, unknown>>;
+  /** Ask for strict enforcement where the provider offers it. */
+  readonly strict: boolean;
 }
 
 /** The per-attempt context Keel hands to a provider. */
@@ -61,4 +77,22 @@ export interface Provider {
   chat(request: ProviderRequest, context: CallContext): Promise<ProviderResponse>;
   /** Must abort the upstream request when `context.signal` aborts or iteration stops early. */
   stream(request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart>;
+  /**
+   * Whether this provider can enforce `schema` natively for `model` (see
+   * {@link ProviderRequest.outputSchema}). Absent: never; Keel then prompts and extracts.
+   */
+  supportsOutputSchema?(model: string, schema: Readonly<Record<string, unknown>>): boolean;
+}
+
+/**
+ * Turns texts into vectors for the semantic cache. Implemented over a provider's embeddings API
+ * (@keel/openai, @keel/llamacpp) or locally (the testkit's deterministic embedder).
+ */
+export interface Embedder {
+  /** Stable id (provider + model): vectors from different embedders are never compared. */
+  readonly id: string;
+  /** Vector length, when known before the first call. */
+  readonly dimensions?: number | undefined;
+  /** One vector per text, in order. */
+  embed(texts: readonly string[], options?: { readonly signal?: AbortSignal | undefined }): Promise<Float32Array[]>;
 }

@@ -1,0 +1,1 @@
+export type { CacheJson, CacheSetOptions, ExactCacheStore } from './store.js';
