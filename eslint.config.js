@@ -43,6 +43,8 @@ export default tseslint.config(
   { files: ['packages/core/src/**/*.ts'], rules: forbid([...ADAPTERS, '@keel/testkit', ...SDKS], 'core must not import an adapter, the testkit or a provider SDK') },
   { files: ['packages/openai/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/openai'), '@keel/testkit', '@anthropic-ai/sdk'], 'an adapter imports core and its own SDK only') },
   { files: ['packages/anthropic/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/anthropic'), '@keel/testkit', 'openai'], 'an adapter imports core and its own SDK only') },
+  // @keel/llamacpp speaks the OpenAI wire format through @keel/openai (one HTTP path per wire format).
+  { files: ['packages/llamacpp/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/llamacpp' && a !== '@keel/openai'), '@keel/testkit', '@anthropic-ai/sdk'], 'the llama.cpp adapter imports core, @keel/openai and openai only') },
   { files: ['packages/testkit/src/**/*.ts'], rules: forbid([...ADAPTERS, ...SDKS], 'the testkit speaks wire formats itself; it imports no adapter or SDK') },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -1,0 +1,11 @@
+export { createLlamaCppProvider } from './provider.js';
+export type { LlamaCppProvider, LlamaCppProviderOptions } from './provider.js';
+export type { LlamaEmbedderOptions } from './embedder.js';
+export { createRoutes, isLoadingBody, parseMetrics } from './routes.js';
+export type { LlamaHealth, LlamaMetrics, LlamaProps, LlamaServerRoutes, LlamaSlot } from './routes.js';
+export type { LlamaTimings } from './timings.js';
+export { readTimings } from './timings.js';
+export { SlotGate } from './slot-gate.js';
+export type { ReleaseSlot, SlotGateOptions } from './slot-gate.js';
+export { findLlamaServer, freePort, LLAMA_SERVER_CACHE, llamaServerArgs, startLlamaServer } from './server.js';
+export type { LlamaServerProcess, StartLlamaServerOptions } from './server.js';
