@@ -7,6 +7,8 @@ export type { RecordedRequest, Served, WireName } from './request-log.js';
 export { DEFAULT_REPLY_TEXT, splitIntoChunks } from './reply.js';
 export type { ReplyPlan, ReportedUsage, ServedUsage } from './reply.js';
 export { WIRE_FORMATS, anthropicWire, openaiWire } from './wire/index.js';
+export { createLlamaServerEmulator, llamaServerWire, llamaTimings } from './wire/index.js';
+export type { LlamaServerEmulator, LlamaServerEmulatorOptions, RouteReply, RouteRequest } from './wire/index.js';
 export type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire/index.js';
 export { createFakeClock } from './clock/fake-clock.js';
 export type { FakeClock, FakeClockOptions } from './clock/fake-clock.js';

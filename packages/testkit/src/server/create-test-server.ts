@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { FaultQueue, type FaultScript } from '../fault-script.js';
 import { DEFAULT_REPLY_TEXT } from '../reply.js';
 import { flattenHeaders, nothingServed, parseJsonBody, type MutableRecordedRequest, type RecordedRequest } from '../request-log.js';
-import { WIRE_FORMATS, wireForPath } from '../wire/index.js';
+import { WIRE_FORMATS, wireForPath, type WireFormat } from '../wire/index.js';
+import type { RouteReply, RouteRequest } from '../wire/llama-server.js';
 import { createExchange, type Exchange } from './exchange.js';
 import { planReply } from './plan.js';
 import { respond } from './respond.js';
@@ -27,6 +28,17 @@ export interface TestServerOptions {
    * @default 0
    */
   cutDelayMs?: number;
+  /**
+   * The wire formats to route POSTs to, by path; the first match wins. @default WIRE_FORMATS
+   * (`[llamaServerWire]` makes `/v1/chat/completions` answer like llama-server).
+   */
+  wires?: readonly WireFormat[];
+  /**
+   * Answers routes outside the wire formats (e.g. the llama-server emulator's `/health`,
+   * `/props`, `/tokenize`), asked first for every request; `undefined` falls through to the
+   * wire formats. Its requests are not in `requests` (that log is the wire's).
+   */
+  routes?: (request: RouteRequest) => RouteReply | undefined;
 }
 
 /** A loopback server speaking the OpenAI and Anthropic wire formats, with scripted faults. */
@@ -70,6 +82,13 @@ function sendNotFound(res: ServerResponse, method: string, path: string): void {
   res.end(body);
 }
 
+function sendRouted(res: ServerResponse, reply: RouteReply): void {
+  const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  const type = reply.contentType ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json; charset=utf-8');
+  res.writeHead(reply.status, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const cutDelayMs = options.cutDelayMs ?? 0;
   if (!Number.isFinite(cutDelayMs) || cutDelayMs < 0) throw new RangeError('cutDelayMs must be a non-negative number.');
@@ -86,7 +105,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const raw = await readBody(req);
     if (raw === undefined || closing) return;
-    const wire = method === 'POST' ? wireForPath(path, WIRE_FORMATS) : undefined;
+    const routed = options.routes?.({ method, path, body: parseJsonBody(raw) });
+    if (routed) return sendRouted(res, routed);
+    const wire = method === 'POST' ? wireForPath(path, options.wires ?? WIRE_FORMATS) : undefined;
     if (!wire) return sendNotFound(res, method, path);
 
     const headers = flattenHeaders(req.headers);

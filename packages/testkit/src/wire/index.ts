@@ -10,4 +10,6 @@ export function wireForPath(path: string, formats: readonly WireFormat[] = WIRE_
 }
 
 export { anthropicWire, openaiWire };
+export { createLlamaServerEmulator, llamaServerWire, llamaTimings } from './llama-server.js';
+export type { LlamaServerEmulator, LlamaServerEmulatorOptions, RouteReply, RouteRequest } from './llama-server.js';
 export type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
