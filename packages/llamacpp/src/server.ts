@@ -59,7 +59,7 @@ export const LLAMA_SERVER_CACHE = join(homedir(), '.cache', 'keel-llama-server')
 
 /**
  * The llama-server binary: `KEEL_LLAMA_SERVER` when set (undefined if that file is missing),
- * else the last CPU build (by tag name) in the cache scripts/build-llama-server.sh writes.
+ * else the last build (by directory name) in the cache scripts/build-llama-server.sh writes.
  */
 export function findLlamaServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const fromEnv = env['KEEL_LLAMA_SERVER'];
