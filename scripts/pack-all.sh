@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest="$(mkdir -p "${1:-packs}" && cd "${1:-packs}" && pwd)"
-for pkg in core testkit openai anthropic; do
-  (cd "packages/$pkg" && pnpm pack --pack-destination "$dest" >/dev/null)
+# Every package that is not private (integration is).
+for dir in packages/*/; do
+  grep -q '"private": true' "$dir/package.json" && continue
+  (cd "$dir" && pnpm pack --pack-destination "$dest" >/dev/null)
 done
 ls "$dest"/*.tgz

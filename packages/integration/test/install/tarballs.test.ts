@@ -40,8 +40,8 @@ async function consumerProject(system: 'esm' | 'cjs'): Promise<string> {
     private: true,
     type: system === 'esm' ? 'module' : 'commonjs',
     dependencies: { ...tarballs, openai: '^7.57.0', '@types/node': '^24.0.0' },
-    // The adapters' own `@keel/core` dependency must resolve to the tarball too, not the registry.
-    pnpm: { overrides: { '@keel/core': tarballs['@keel/core'], '@keel/testkit': tarballs['@keel/testkit'] } },
+    // The packages' own `@keel/*` dependencies must resolve to the tarballs too, not the registry.
+    pnpm: { overrides: tarballs },
   };
   await exec('mkdir', ['-p', dir]);
   await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
