@@ -56,5 +56,6 @@ export function planReply({ wire, info, index, fault, text, receivedAt }: PlanIn
     includeUsage: info.includeUsage,
     apiKey: info.apiKey,
     lastUserText: info.lastUserText,
+    toolName: info.forcedTool,
   };
 }
