@@ -87,7 +87,8 @@ export async function runCascade<T>(
       }
       const last = index === steps.length - 1;
       if (last || !ESCALATE_ON_ERROR.has(error.kind)) throw error;
-      reports.push({ ...ref, ...step, outcome: 'escalated', reason: 'error', errorKind: error.kind, calls: 1, costUsd: undefined });
+      const reason: EscalationReason = error.kind === 'refusal' || error.kind === 'truncated' ? error.kind : 'error';
+      reports.push({ ...ref, ...step, outcome: 'escalated', reason, errorKind: error.kind, calls: 1, costUsd: undefined });
       lastError = error;
       continue;
     }
