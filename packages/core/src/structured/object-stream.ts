@@ -55,18 +55,27 @@ export function streamObject<T>(deps: StructuredDeps, request: ObjectRequest<T>)
     let last = '';
     let streamed: ChatResult | undefined;
     try {
+      const partial = (): PartialValue<T> | undefined => {
+        parsedAt = text.length;
+        const parsed = parseModelJson(text, limits);
+        if (!parsed.ok || !isValidPartial(schema, parsed.value)) return undefined;
+        const key = JSON.stringify(parsed.value);
+        if (key === last) return undefined;
+        last = key;
+        return parsed.value as PartialValue<T>;
+      };
       for await (const event of stream) {
         if (event.type === 'finish') streamed = event.result;
         if (event.type !== 'text') continue;
         text += event.text;
         if (text.length > limits.maxChars || text.length - parsedAt < Math.max(1, parsedAt * REPARSE_GROWTH)) continue;
-        parsedAt = text.length;
-        const parsed = parseModelJson(text, limits);
-        if (!parsed.ok || !isValidPartial(schema, parsed.value)) continue;
-        const key = JSON.stringify(parsed.value);
-        if (key === last) continue;
-        last = key;
-        yield parsed.value as PartialValue<T>;
+        const value = partial();
+        if (value !== undefined) yield value;
+      }
+      // The throttle may have skipped the last deltas: the last partial is the whole answer.
+      if (parsedAt < text.length && text.length <= limits.maxChars) {
+        const value = partial();
+        if (value !== undefined) yield value;
       }
       if (!streamed) throw new KeelError('truncated', 'Stream ended without a result');
       resolveFinal(await finish(streamed));
