@@ -6,7 +6,9 @@
  */
 export type Located =
   | { readonly ok: true; readonly json: string; readonly complete: boolean }
-  | { readonly ok: false; readonly reason: 'no_json' | 'too_deep' };
+  | { readonly ok: false; readonly reason: 'no_json' }
+  /** `at`: where the scan stopped (the opening that went past the cap), so tests can see how little was read. */
+  | { readonly ok: false; readonly reason: 'too_deep'; readonly at: number };
 
 const FENCE = /```[a-zA-Z0-9_-]*[ \t]*\r?\n?/g;
 
@@ -39,7 +41,7 @@ export function locateJson(text: string, maxDepth: number): Located {
     }
     if (ch === '"' || ch === "'") quote = ch;
     else if (ch === '{' || ch === '[') {
-      if (++depth > maxDepth) return { ok: false, reason: 'too_deep' };
+      if (++depth > maxDepth) return { ok: false, reason: 'too_deep', at: i };
     } else if (ch === '}' || ch === ']') {
       if (--depth === 0) return { ok: true, json: source.slice(start, i + 1), complete: true };
     }
