@@ -70,7 +70,10 @@ function fits(node: Record<string, unknown>, depth: number, counter: { propertie
     const names = Object.keys(properties);
     if (names.some((name) => !required.includes(name))) return false;
     counter.properties += names.length;
-    if (!names.every((name) => isRecord(properties[name]) && fits(properties[name] as Record<string, unknown>, depth + 1, counter))) return false;
+    if (!names.every((name) => {
+      const property = properties[name];
+      return isRecord(property) && fits(property, depth + 1, counter);
+    })) return false;
   }
   if (types.includes('array')) {
     const items = node['items'];

@@ -131,7 +131,7 @@ export function streamObject<T>(deps: StructuredDeps, request: ObjectRequest<T>)
     [Symbol.asyncIterator]() {
       if (iterated) throw new KeelError('bad_request', 'An object stream can be read only once');
       iterated = true;
-      settle();
+      void settle();
       return partials();
     },
     async result() {

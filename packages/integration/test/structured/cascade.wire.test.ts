@@ -29,7 +29,7 @@ const cascadeFeature = (wire: Wire, extra: Partial<FeatureConfig> = {}): Partial
 
 // Anthropic would run an object schema natively; the testkit then answers with a tool input
 // that cannot carry prose. An array schema keeps both wires in prompt mode for the text gates.
-const schemaFor = (wire: Wire) => (wire === 'anthropic' ? z.array(person).min(1) : person);
+const schemaFor = (wire: Wire): z.ZodType<unknown> => (wire === 'anthropic' ? z.array(person).min(1) : person);
 const wrapFor = (wire: Wire) => (wire === 'anthropic' ? (doc: string) => `[${doc}]` : (doc: string) => doc);
 
 describe.each(['openai', 'anthropic'] as const)('%s: each gate escalates and says why', (wire: Wire) => {
@@ -62,7 +62,7 @@ describe.each(['openai', 'anthropic'] as const)('%s: each gate escalates and say
 
   it('gate empty: a schema-valid value of only empty fields escalates too', async () => {
     // A schema-valid answer whose every field is empty.
-    const loose = wire === 'anthropic' ? z.array(z.object({ name: z.string() })) : z.object({ name: z.string(), note: z.string().optional() });
+    const loose: z.ZodType<unknown> = wire === 'anthropic' ? z.array(z.object({ name: z.string() })) : z.object({ name: z.string(), note: z.string().optional() });
     const text = wire === 'anthropic' ? '[{"name": ""}]' : '{"name": ""}';
     await using env = await setup(wire, script([{ type: 'ok', text }]), cascadeFeature(wire));
     const result = await env.keel.object({ feature: 'f', messages, schema: loose });

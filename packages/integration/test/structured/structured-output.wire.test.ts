@@ -12,7 +12,7 @@ import { bodyOf, messages, sentText, setup, type Wire } from './setup.js';
 // Fits neither native mode: an optional field is outside OpenAI's strict subset, and an array at
 // the root cannot be an Anthropic tool input. So both wires run in prompt mode.
 const person = z.object({ name: z.string(), age: z.number(), note: z.string().optional() });
-const PROMPT_SCHEMA = { openai: person, anthropic: z.array(person) } as const;
+const PROMPT_SCHEMA: Record<Wire, z.ZodType<unknown>> = { openai: person, anthropic: z.array(person) };
 const expected = { name: 'Ada', age: 36 };
 const EXPECTED = { openai: expected, anthropic: [expected] } as const;
 
@@ -157,7 +157,7 @@ describe.each(['openai', 'anthropic'] as const)('%s: hostile output', (wire: Wir
   const wrap = (doc: string) => doc;
   // Anthropic would run natively (object root) and the testkit answers with a tool input; a plain
   // prompt-mode schema keeps the hostile text as the model's own text on both wires.
-  const prompt = wire === 'anthropic' ? z.array(schema) : schema.extend({ note: z.string().optional() });
+  const prompt: z.ZodType<unknown> = wire === 'anthropic' ? z.array(schema) : schema.extend({ note: z.string().optional() });
   const arr = wire === 'anthropic' ? (doc: string) => `[${doc}]` : wrap;
 
   async function fails(text: string) {
