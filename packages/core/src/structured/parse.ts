@@ -40,6 +40,9 @@ export function parseModelJson(text: string, limits: OutputLimits = DEFAULT_OUTP
   // Valid JSON (the common case) is parsed once; anything else gets one repair pass.
   const direct = parseSecure(located.json);
   if (direct !== UNPARSEABLE) return direct === PROTOTYPE ? prototypeFailure() : { ok: true, value: direct.value, complete: located.complete };
+  if (located.json.length > limits.maxRepairChars) {
+    return failure('unparseable', `output: not valid JSON, and ${located.json.length} characters is over the ${limits.maxRepairChars} the repair pass runs on`);
+  }
   let repaired: string;
   try {
     repaired = jsonrepair(located.json);

@@ -64,8 +64,27 @@ describe('hostile output', () => {
   });
 
   it('limits are the caller’s to tighten', () => {
-    expect(parseModelJson('{"a": [[1]]}', { maxChars: 100, maxDepth: 2 })).toMatchObject({ reason: 'too_deep' });
-    expect(parseModelJson('{"a": 1}', { maxChars: 4, maxDepth: 64 })).toMatchObject({ reason: 'too_large' });
+    expect(parseModelJson('{"a": [[1]]}', { ...DEFAULT_OUTPUT_LIMITS, maxDepth: 2 })).toMatchObject({ reason: 'too_deep' });
+    expect(parseModelJson('{"a": 1}', { ...DEFAULT_OUTPUT_LIMITS, maxChars: 4 })).toMatchObject({ reason: 'too_large' });
+  });
+
+  it('output that needs repair runs the (slower, superlinear) repair pass only up to maxRepairChars', () => {
+    // Trailing commas make jsonrepair quadratic (see limits.ts and the bench): a large messy
+    // answer is refused on its length, not repaired.
+    const item = "{id: 1, tags: ['a', 'b',],}";
+    const messy = `[${Array.from({ length: 2_000 }, () => item).join(', ')}]`;
+    expect(messy.length).toBeGreaterThan(DEFAULT_OUTPUT_LIMITS.maxRepairChars);
+    expect(parseModelJson(messy)).toEqual({
+      ok: false,
+      reason: 'unparseable',
+      hostile: false,
+      issue: `output: not valid JSON, and ${messy.length} characters is over the ${DEFAULT_OUTPUT_LIMITS.maxRepairChars} the repair pass runs on`,
+    });
+    // The same answer as strict JSON, far larger than the repair cap, parses directly.
+    const strict = JSON.stringify(Array.from({ length: 2_000 }, () => ({ id: 1, tags: ['a', 'b'] })));
+    expect(parseModelJson(strict)).toMatchObject({ ok: true });
+    // And a small messy one is repaired.
+    expect(parseModelJson(`[${item}]`)).toEqual({ ok: true, value: [{ id: 1, tags: ['a', 'b'] }], complete: true });
   });
 });
 
