@@ -14,6 +14,8 @@ export function buildBody(request: ProviderRequest): Record<string, unknown> {
     const { name, schema, strict } = request.outputSchema;
     body['response_format'] = { type: 'json_schema', json_schema: { name, schema, strict } };
   }
+  // A cascade's confidence gate reads the output tokens' logprobs.
+  if (request.logprobs) body['logprobs'] = true;
   // `extra` goes in last: the drop-in wrapper uses it to pass the original request (tools,
   // response_format, rich messages…). Only the output cap is Keel's to set, below.
   const sent: Record<string, unknown> = { ...body, ...extra };

@@ -47,6 +47,8 @@ export interface ReplyPlan {
    * reply text parsed as JSON (text that is not a JSON object is sent as a text block instead).
    */
   readonly toolName?: string | undefined;
+  /** OpenAI: the logprob of each chunk, when the request asked for `logprobs`. */
+  readonly logprobs?: readonly number[] | undefined;
 }
 
 /** Splits text into word-sized deltas, keeping whitespace, so the deltas join back exactly. */

@@ -18,6 +18,12 @@ export const cascadeSchema = z
         refusal: z.boolean().default(true),
         /** An answer cut at the output cap (`finishReason: 'length'`) fails. @default true */
         truncated: z.boolean().default(true),
+        /**
+         * The model's own confidence: the answer's mean token probability, exp(mean logprob),
+         * must reach this. Logprobs are asked for where the provider returns them (OpenAI);
+         * where none come back the check is skipped. Off by default.
+         */
+        minConfidence: z.number().gt(0).max(1).optional(),
       })
       .strict()
       .default({ nonEmpty: true, refusal: true, truncated: true }),

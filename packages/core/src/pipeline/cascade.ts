@@ -3,7 +3,7 @@ import { KeelError } from '../errors/keel-error.js';
 import type { KeelErrorKind } from '../errors/kinds.js';
 
 /** Why a step was left for the next one. `error` carries the failure's kind in `errorKind`. */
-export type EscalationReason = 'schema' | 'empty' | 'refusal' | 'truncated' | 'predicate' | 'error';
+export type EscalationReason = 'schema' | 'empty' | 'refusal' | 'truncated' | 'predicate' | 'confidence' | 'error';
 
 /** One step of a cascade, as the result reports it. */
 export interface CascadeStepReport {

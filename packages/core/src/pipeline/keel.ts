@@ -32,7 +32,7 @@ import { createKeelStream } from './keel-stream.js';
 import { runObject, type ObjectRequest, type ObjectResult } from '../structured/object.js';
 import { streamObject, type ObjectStream } from '../structured/object-stream.js';
 import { structuredFeatures } from '../structured/keel-hooks.js';
-import { withOutputSchema } from '../structured/native.js';
+import { withStepRequest } from '../structured/native.js';
 import type { StepOptions } from '../structured/step-options.js';
 
 /**
@@ -219,7 +219,7 @@ export function createKeel(options: KeelOptions): Keel {
         const { hold, target } = await admit(feature, validated, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            context(call, target, deadline, validated.signal, withOutputSchema(providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions.outputSchema)),
+            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -246,6 +246,7 @@ export function createKeel(options: KeelOptions): Keel {
         attempts: [...call.attempts],
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
+        ...(response.logprobs ? { logprobs: response.logprobs } : {}),
       };
       announceFinish(events, breakers, call, false, {
         provider: chatResult.provider,
@@ -298,7 +299,7 @@ export function createKeel(options: KeelOptions): Keel {
         admitted = await withFallback(streamOptions.candidates ?? candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
           const { hold, target } = await admit(feature, validated, call, candidate, deadline);
           try {
-            const opened = await chain.stream(context(call, target, deadline, validated.signal, withOutputSchema(providerRequest(validated, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions.outputSchema)));
+            const opened = await chain.stream(context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)));
             return { opened, hold, target };
           } catch (error) {
             await settleCall(hold, undefined, NOTHING_SERVED, true);

@@ -6,7 +6,7 @@ import { parseModelJson } from './parse.js';
 import { validateValue } from './validate.js';
 
 /** Why a step's answer did not pass the gate. */
-export type GateReason = 'schema' | 'empty' | 'refusal' | 'truncated' | 'predicate';
+export type GateReason = 'schema' | 'empty' | 'refusal' | 'truncated' | 'predicate' | 'confidence';
 
 export type GateVerdict<T> =
   | { readonly pass: true; readonly value: T }
@@ -64,5 +64,16 @@ export function judgeAnswer<T>(result: ChatResult, schema: z.ZodType<T>, checks:
   if (checks.nonEmpty && isEmptyValue(validated.value)) {
     return { pass: false, reason: 'empty', issues: ['output: an empty value'], hostile: false };
   }
+  const confidence = meanTokenProbability(result.logprobs);
+  if (checks.minConfidence !== undefined && confidence !== undefined && confidence < checks.minConfidence) {
+    const issue = `output: confidence ${confidence.toFixed(3)} is under ${checks.minConfidence}`;
+    return { pass: false, reason: 'confidence', issues: [issue], value: validated.value, hostile: false };
+  }
   return { pass: true, value: validated.value };
+}
+
+/** exp(mean logprob): the geometric mean of the output tokens' probabilities; undefined without logprobs. */
+export function meanTokenProbability(logprobs: readonly number[] | undefined): number | undefined {
+  if (!logprobs || logprobs.length === 0) return undefined;
+  return Math.exp(logprobs.reduce((sum, lp) => sum + lp, 0) / logprobs.length);
 }

@@ -104,7 +104,11 @@ export async function runObject<T>(deps: StructuredDeps, request: ObjectRequest<
 
   const runStep = async (step: ModelRef | undefined): Promise<StepOutcome<Answer<T>>> => {
     const mode = planMode(deps, step ?? feature?.models[0], output);
-    const options: StepOptions = { candidates: step ? [step] : undefined, outputSchema: mode === 'native' ? output : undefined };
+    const options: StepOptions = {
+      candidates: step ? [step] : undefined,
+      outputSchema: mode === 'native' ? output : undefined,
+      logprobs: checks.minConfidence !== undefined,
+    };
     const messages = messagesFor(chatRequest.messages, mode, schema);
     const first = await deps.chat({ ...chatRequest, messages }, options);
     calls.push(first);

@@ -16,6 +16,7 @@ const MESSAGES: Record<GateReason, string> = {
   refusal: 'The model declined to answer',
   truncated: 'The model output was cut short at the output cap',
   predicate: 'The model output was rejected by the accept predicate',
+  confidence: 'The model was not confident enough in its output',
 };
 
 /**

@@ -7,4 +7,6 @@ export interface StepOptions {
   readonly candidates?: readonly ModelRef[] | undefined;
   /** Native structured output, kept only where the answering provider supports it. */
   readonly outputSchema?: NativeOutputSchema | undefined;
+  /** Ask for output logprobs (a cascade gate with `minConfidence`). */
+  readonly logprobs?: boolean | undefined;
 }

@@ -105,6 +105,39 @@ describe.each(['openai', 'anthropic'] as const)('%s: each gate escalates and say
   });
 });
 
+describe('confidence gate (logprobs where the provider returns them)', () => {
+  const confident = { cascade: { gate: { minConfidence: 0.8 } } };
+
+  it('openai: a cheap answer below minConfidence escalates with reason confidence; logprobs were asked for', async () => {
+    // exp(-1) ≈ 0.37 per token for the cheap model; the strong one's default is exp(-0.01) ≈ 0.99.
+    await using env = await setup('openai', byModel('openai', [{ type: 'ok', text: GOOD, logprobs: [-1] }]), cascadeFeature('openai', confident));
+    const result = await env.keel.object({ feature: 'f', messages, schema: person });
+    expect(result.model).toBe(STRONG.openai);
+    expect(result.steps[0]).toMatchObject({ outcome: 'escalated', reason: 'confidence', issues: ['output: confidence 0.368 is under 0.8'] });
+    expect(env.server.requests.map((r) => (r.body as { logprobs?: unknown }).logprobs)).toEqual([true, true]);
+  });
+
+  it('openai: a confident cheap answer is served', async () => {
+    await using env = await setup('openai', byModel('openai', [{ type: 'ok', text: GOOD, logprobs: [-0.05] }]), cascadeFeature('openai', confident));
+    const result = await env.keel.object({ feature: 'f', messages, schema: person });
+    expect(result.model).toBe(CHEAP.openai);
+    expect(env.server.hits).toBe(1);
+  });
+
+  it('anthropic returns no logprobs: the check is skipped, nothing extra is sent', async () => {
+    await using env = await setup('anthropic', byModel('anthropic', [{ type: 'ok', text: `[${GOOD}]` }]), cascadeFeature('anthropic', confident));
+    const result = await env.keel.object({ feature: 'f', messages, schema: schemaFor('anthropic') });
+    expect(result.model).toBe(CHEAP.anthropic);
+    expect((env.server.requests[0]?.body as { logprobs?: unknown }).logprobs).toBeUndefined();
+  });
+
+  it('without minConfidence nothing asks for logprobs', async () => {
+    await using env = await setup('openai', byModel('openai', []), cascadeFeature('openai'));
+    await env.keel.object({ feature: 'f', messages, schema: person });
+    expect((env.server.requests[0]?.body as { logprobs?: unknown }).logprobs).toBeUndefined();
+  });
+});
+
 describe.each(['openai', 'anthropic'] as const)('%s: budget', (wire: Wire) => {
   // A per-request cap that the cheap model's reserve (input + 100 output tokens) fits and the strong one's does not.
   const budget = { perRequest: { maxUsd: wire === 'openai' ? 0.0005 : 0.0015 } };

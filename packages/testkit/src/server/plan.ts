@@ -57,5 +57,6 @@ export function planReply({ wire, info, index, fault, text, receivedAt }: PlanIn
     apiKey: info.apiKey,
     lastUserText: info.lastUserText,
     toolName: info.forcedTool,
+    ...(info.logprobs ? { logprobs: chunks.map((_, i) => (ok?.logprobs?.length ? ok.logprobs[i % ok.logprobs.length]! : -0.01)) } : {}),
   };
 }
