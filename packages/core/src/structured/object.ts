@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ChatRequest } from '../config/request.js';
+import { KeelError } from '../errors/keel-error.js';
 import type { ModelRef } from '../config/schema.js';
 import type { ChatMessage, Usage } from '../provider/messages.js';
 import type { NativeOutputSchema, Provider } from '../provider/provider.js';
@@ -117,11 +118,20 @@ export async function runObject<T>(deps: StructuredDeps, request: ObjectRequest<
     let stepCalls = 1;
     let stepCost = first.costUsd;
     if (!verdict.pass && verdict.reason === 'schema' && !verdict.hostile && repair) {
-      result = await deps.chat({ ...chatRequest, messages: repairMessages(messages, first.text, verdict.issues) }, options);
-      calls.push(result);
-      stepCalls++;
-      stepCost = addCost(stepCost, result.costUsd);
-      verdict = await judgeWithPredicate(judgeAnswer(result, schema, checks, limits), result, accept);
+      // A repair the budget cannot afford is skipped (nothing was sent): the first verdict stands.
+      const repaired = await deps
+        .chat({ ...chatRequest, messages: repairMessages(messages, first.text, verdict.issues) }, options)
+        .catch((error: unknown) => {
+          if (KeelError.is(error) && error.kind === 'budget_exceeded') return undefined;
+          throw error;
+        });
+      if (repaired) {
+        result = repaired;
+        calls.push(result);
+        stepCalls++;
+        stepCost = addCost(stepCost, result.costUsd);
+        verdict = await judgeWithPredicate(judgeAnswer(result, schema, checks, limits), result, accept);
+      }
     }
     const base = { provider: result.provider, model: result.model, calls: stepCalls, costUsd: stepCost };
     if (verdict.pass) {

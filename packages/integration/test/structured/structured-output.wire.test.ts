@@ -196,3 +196,16 @@ describe.each(['openai', 'anthropic'] as const)('%s: hostile output', (wire: Wir
     expect(hits).toBe(1);
   });
 });
+
+describe('repair and the budget', () => {
+  it('a repair the budget cannot afford is not sent: the first answer\'s validation error, not budget_exceeded', async () => {
+    // 250 tokens a day: the first call (input + 100 reserved) fits; after it settles, the repair's
+    // reservation (a longer prompt + 100) does not.
+    const budget = { limits: [{ scope: 'feature' as const, unit: 'tokens' as const, limit: 250, window: 'day' as const }] };
+    await using env = await setup('openai', [{ type: 'ok', text: '{"name": 7}' }, { type: 'ok', text: '{"name": "Ada", "age": 36}' }], { maxTokens: 100, budget });
+    const error = (await env.keel.object({ feature: 'f', messages, schema: person }).catch((e: unknown) => e)) as KeelError;
+    expect(error.kind).toBe('validation');
+    expect(error.issues).toContain('name: Invalid input: expected string, received number');
+    expect(env.server.hits).toBe(1);
+  });
+});
