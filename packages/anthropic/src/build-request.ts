@@ -1,4 +1,5 @@
 import type { ProviderRequest } from '@keel/core';
+import { outputSchemaFields } from './output-schema.js';
 
 /**
  * Used when the request names no `maxTokens`: Anthropic requires `max_tokens` on every call.
@@ -25,6 +26,8 @@ export function buildBody(request: ProviderRequest): Record<string, unknown> {
   };
   if (system.length > 0) body['system'] = system.join(SYSTEM_SEPARATOR);
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
+  // Set by keel.object only when supportsOutputSchema said the schema fits.
+  if (request.outputSchema) Object.assign(body, outputSchemaFields(request.outputSchema));
   // `extra` goes in last: the drop-in wrapper uses it to pass the original request (tools,
   // metadata, thinking, a block-form `system`…). Only `max_tokens` is Keel's to set: a cap in
   // `extra` is lowered to Keel's (the budget's grant), never the other way round.

@@ -5,6 +5,7 @@ import { malformedResponseError, refusalError } from './adapter-errors.js';
 import { buildBody } from './build-request.js';
 import { mapAnthropicError, type ErrorContext } from './map-error.js';
 import { REFUSAL_STOP_REASON, mapStopReason, mapUsage } from './map-response.js';
+import { isOutputToolUse } from './output-schema.js';
 
 /** One non-streamed message. Throws only KeelErrors. */
 export async function chat(
@@ -30,9 +31,12 @@ function toResponse(message: unknown, request: ProviderRequest, errorContext: Er
   if (!Array.isArray(content)) throw malformedResponseError(errorContext, 'no content in the message');
   const typed = message as Message;
   if (typed.stop_reason === REFUSAL_STOP_REASON) throw refusalError(errorContext, typed.stop_details?.category);
+  // Native structured output: the forced tool's input is the answer, as JSON text.
+  const answer = content.find((block) => isOutputToolUse(block, request.outputSchema));
   return {
-    text: content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
-    finishReason: mapStopReason(typed.stop_reason),
+    text: answer?.type === 'tool_use' ? JSON.stringify(answer.input) : content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+    // The forced tool's stop is the answer's normal end, not a tool call for the caller to run.
+    finishReason: answer && typed.stop_reason === 'tool_use' ? 'stop' : mapStopReason(typed.stop_reason),
     usage: mapUsage(typed.usage),
     model: typed.model ?? request.model,
     ...(request.includeRaw ? { raw: message } : {}),

@@ -46,6 +46,10 @@ export async function* stream(
           if (event.delta.type === 'text_delta' && event.delta.text) {
             text += event.delta.text;
             yield { type: 'text', text: event.delta.text };
+          } else if (event.delta.type === 'input_json_delta' && request.outputSchema && event.delta.partial_json) {
+            // Native structured output: the forced tool's input arrives as JSON text deltas.
+            text += event.delta.partial_json;
+            yield { type: 'text', text: event.delta.partial_json };
           }
           break;
         case 'message_delta': {
@@ -56,7 +60,8 @@ export async function* stream(
           if (usage) yield { type: 'usage', usage };
           if (reason) {
             finished = true;
-            yield { type: 'finish', finishReason: mapStopReason(reason), model };
+            // With a forced output tool, its `tool_use` stop is the answer's normal end.
+            yield { type: 'finish', finishReason: request.outputSchema && reason === 'tool_use' ? 'stop' : mapStopReason(reason), model };
           }
           break;
         }

@@ -31,3 +31,4 @@ export * from './budgets/index.js';
 export * from './rate-limits/index.js';
 export * from './drop-in/index.js';
 export * from './cache/index.js';
+export * from './structured/index.js';

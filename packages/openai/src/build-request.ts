@@ -9,6 +9,13 @@ export function buildBody(request: ProviderRequest): Record<string, unknown> {
   };
   // Reasoning models reject any temperature but the default, so send it only when asked.
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
+  // Set by keel.object only when supportsOutputSchema said the schema fits the strict subset.
+  if (request.outputSchema) {
+    const { name, schema, strict } = request.outputSchema;
+    body['response_format'] = { type: 'json_schema', json_schema: { name, schema, strict } };
+  }
+  // A cascade's confidence gate reads the output tokens' logprobs.
+  if (request.logprobs) body['logprobs'] = true;
   // `extra` goes in last: the drop-in wrapper uses it to pass the original request (tools,
   // response_format, rich messages…). Only the output cap is Keel's to set, below.
   const sent: Record<string, unknown> = { ...body, ...extra };

@@ -38,5 +38,12 @@ function toResponse(completion: unknown, request: ProviderRequest, errorContext:
     usage: mapUsage(typed.usage),
     model: typed.model ?? request.model,
     ...(request.includeRaw ? { raw: completion } : {}),
+    ...(request.logprobs ? tokenLogprobs(choice.logprobs) : {}),
   };
+}
+
+/** `choice.logprobs.content[].logprob`, when every one is a finite number. */
+function tokenLogprobs(logprobs: ChatCompletion.Choice['logprobs'] | undefined): { logprobs?: number[] } {
+  const values = logprobs?.content?.map((token) => token.logprob);
+  return values && values.length > 0 && values.every((value) => typeof value === 'number' && Number.isFinite(value)) ? { logprobs: values } : {};
 }

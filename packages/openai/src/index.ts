@@ -5,3 +5,4 @@ export type { ErrorContext } from './map-error.js';
 export { wrapOpenAI } from './wrap-openai.js';
 export type { OpenAIRequestOptions, WrapOpenAIOptions, WrappedChatCompletions, WrappedOpenAI } from './wrap-openai.js';
 export type { KeelCallOptions, WithKeel, WrapFeatureConfig, WrapOptions } from '@keel/core';
+export { fitsStrictSubset } from './strict-schema.js';

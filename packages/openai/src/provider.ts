@@ -4,6 +4,7 @@ import { chat } from './chat.js';
 import { deriveClient, secretsOf } from './client.js';
 import type { ErrorContext } from './map-error.js';
 import { stream } from './stream.js';
+import { supportsOutputSchema } from './strict-schema.js';
 
 export interface OpenAIProviderOptions {
   /**
@@ -39,5 +40,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     id,
     chat: (request, context) => chat(client, errorContext(request, context.signal), request, context),
     stream: (request, context) => stream(client, errorContext(request, context.signal), request, context),
+    supportsOutputSchema,
   };
 }

@@ -33,6 +33,11 @@ export type Fault =
       headers?: Record<string, string>;
       /** Pause between SSE text deltas, in milliseconds. @default 0 */
       chunkDelayMs?: number;
+      /**
+       * OpenAI JSON replies to a request with `logprobs: true`: each output token's logprob (one
+       * per text delta, the list repeated as needed). Unscripted, such a request gets -0.01 each.
+       */
+      logprobs?: number[];
     }
   /** An error response with the wire's real error body; type, code and message default per status. */
   | {

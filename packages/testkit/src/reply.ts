@@ -42,6 +42,13 @@ export interface ReplyPlan {
   readonly apiKey: string | undefined;
   /** The request's last user message text, quoted by error bodies that echo the request. */
   readonly lastUserText?: string | undefined;
+  /**
+   * Anthropic: the tool the request forced. The reply is a `tool_use` of it whose input is the
+   * reply text parsed as JSON (text that is not a JSON object is sent as a text block instead).
+   */
+  readonly toolName?: string | undefined;
+  /** OpenAI: the logprob of each chunk, when the request asked for `logprobs`. */
+  readonly logprobs?: readonly number[] | undefined;
 }
 
 /** Splits text into word-sized deltas, keeping whitespace, so the deltas join back exactly. */

@@ -3,6 +3,7 @@ import type { CompiledBudget } from '../budgets/plan.js';
 import { featureBudgetSchema } from '../budgets/schema.js';
 import type { CompiledRateLimits } from '../rate-limits/plan.js';
 import { featureRateLimitsSchema } from '../rate-limits/schema.js';
+import { cascadeSchema } from '../pipeline/cascade-schema.js';
 
 /**
  * The longest delay a timer can hold: Node clamps anything above 2^31−1 ms to 1 ms, so a longer
@@ -125,6 +126,8 @@ export const featureSchema = z
     budget: featureBudgetSchema.optional(),
     /** Tokens and requests per minute, per feature / user / tenant / globally. */
     rateLimits: featureRateLimitsSchema.optional(),
+    /** `models` are cascade steps, cheap → strong, judged by a quality gate (see docs/cascades.md). */
+    cascade: cascadeSchema.optional(),
   })
   .strict();
 

@@ -44,6 +44,16 @@ export interface BudgetDetails {
   readonly resetAt?: number | undefined;
 }
 
+/** For `validation`: what the model answered, as a hash (and as text only when prompts may be logged). */
+export interface OutputDetails {
+  /** SHA-256 (hex) of the raw output text. */
+  readonly sha256: string;
+  /** Its length in characters. */
+  readonly length: number;
+  /** The raw text itself, only when the caller set `dangerouslyLogPrompts`. Never printed by `toJSON`. */
+  readonly text?: string | undefined;
+}
+
 export interface KeelErrorOptions {
   readonly retryable?: boolean | undefined;
   readonly provider?: string | undefined;
@@ -65,6 +75,8 @@ export interface KeelErrorOptions {
   /** For a stream cut after its first token: the text the caller already received. */
   readonly partialText?: string | undefined;
   readonly budget?: BudgetDetails | undefined;
+  /** For `validation`: the rejected output, hashed. */
+  readonly output?: OutputDetails | undefined;
 }
 
 /**
@@ -85,6 +97,7 @@ export class KeelError extends Error {
   readonly issues: readonly string[] | undefined;
   readonly partialText: string | undefined;
   readonly budget: BudgetDetails | undefined;
+  readonly output: OutputDetails | undefined;
   /**
    * The exact secrets this error was scrubbed with, kept (private: never printed, serialised or
    * cloned) so that `with()` can scrub the attempts and model the pipeline attaches later.
@@ -110,6 +123,7 @@ export class KeelError extends Error {
     this.issues = options.issues?.map((issue) => scrub(issue, secrets, options.requestContent));
     this.partialText = options.partialText;
     this.budget = options.budget;
+    this.output = options.output;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -135,6 +149,7 @@ export class KeelError extends Error {
       issues: overrides.issues ?? this.issues,
       partialText: overrides.partialText ?? this.partialText,
       budget: overrides.budget ?? this.budget,
+      output: overrides.output ?? this.output,
       secrets: this.#secrets,
     });
     // The cause is already sanitised; keep it as is rather than sanitising twice.
@@ -155,6 +170,8 @@ export class KeelError extends Error {
       attempts: this.attempts,
       issues: this.issues,
       budget: this.budget,
+      // The hash only: the text (when kept) can echo the prompt.
+      output: this.output && { sha256: this.output.sha256, length: this.output.length },
       // Length only: model output can echo the prompt.
       partialTextLength: this.partialText?.length,
       cause: this.cause,

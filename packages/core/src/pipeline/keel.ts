@@ -29,6 +29,11 @@ import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
 import { createKeelStream } from './keel-stream.js';
+import { runObject, type ObjectRequest, type ObjectResult } from '../structured/object.js';
+import { streamObject, type ObjectStream } from '../structured/object-stream.js';
+import { structuredFeatures } from '../structured/keel-hooks.js';
+import { withStepRequest } from '../structured/native.js';
+import type { StepOptions } from '../structured/step-options.js';
 
 /**
  * A result's usage when the provider reported none: what the budget charged when there is one,
@@ -86,6 +91,10 @@ export interface Keel {
    * the stream with a KeelError carrying the partial text. Bad input throws at once.
    */
   stream(request: ChatRequest, options?: StreamOptions): KeelStream;
+  /** A typed value checked by a zod schema, through the feature's cascade when it has one (docs/structured-output.md). */
+  object<T>(request: ObjectRequest<T>): Promise<ObjectResult<T>>;
+  /** The streamed variant of `object`: validated partial values, then `result()`. */
+  objectStream<T>(request: ObjectRequest<T>): ObjectStream<T>;
   /** Subscribes to Keel's typed events; returns an unsubscribe function. */
   on(listener: KeelEventListener): () => void;
   /** Every circuit breaker held (at most `maxBreakers` closed plus `maxBreakers` tripped), with its state. */
@@ -200,17 +209,17 @@ export function createKeel(options: KeelOptions): Keel {
     return { hold, target: hold?.candidate ?? candidate };
   }
 
-  async function chat(request: ChatRequest, chatOptions: ChatOptions = {}): Promise<ChatResult> {
+  async function chat(request: ChatRequest, chatOptions: ChatOptions & StepOptions = {}): Promise<ChatResult> {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, false);
     let ticket: RateTicket | undefined;
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
+      const answered = await withFallback(chatOptions.candidates ?? candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
         const { hold, target } = await admit(feature, validated, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold)),
+            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -237,6 +246,7 @@ export function createKeel(options: KeelOptions): Keel {
         attempts: [...call.attempts],
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
+        ...(response.logprobs ? { logprobs: response.logprobs } : {}),
       };
       announceFinish(events, breakers, call, false, {
         provider: chatResult.provider,
@@ -278,7 +288,7 @@ export function createKeel(options: KeelOptions): Keel {
     return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
   }
 
-  function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
+  function stream(request: ChatRequest, streamOptions: StreamOptions & StepOptions = {}): KeelStream {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
@@ -286,10 +296,10 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
+        admitted = await withFallback(streamOptions.candidates ?? candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
           const { hold, target } = await admit(feature, validated, call, candidate, deadline);
           try {
-            const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
+            const opened = await chain.stream(context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)));
             return { opened, hold, target };
           } catch (error) {
             await settleCall(hold, undefined, NOTHING_SERVED, true);
@@ -351,9 +361,12 @@ export function createKeel(options: KeelOptions): Keel {
     return createKeelStream(run());
   }
 
+  const structured = { chat, stream, feature: structuredFeatures(options.features, config.features), provider: (id: string) => providers.get(id), logPrompts: options.dangerouslyLogPrompts ?? false };
   return {
     chat,
     stream,
+    object: (request) => runObject(structured, request),
+    objectStream: (request) => streamObject(structured, request),
     on: (listener) => events.subscribe(listener),
     breakers: () => breakers.snapshot(),
     breaker: (provider, model) => breakers.state(provider, model),

@@ -25,4 +25,6 @@ export interface ChatResult {
   readonly ttftMs?: number | undefined;
   /** The SDK's own response object, when the call asked for it (drop-in wrappers). */
   readonly raw?: unknown;
+  /** Each output token's log probability, when a cascade's confidence gate asked and the provider returned them. */
+  readonly logprobs?: readonly number[] | undefined;
 }

@@ -22,6 +22,11 @@ export interface ProviderRequest {
    * `keel.object` only when the provider says the schema fits (`Provider.supportsOutputSchema`).
    */
   readonly outputSchema?: NativeOutputSchema | undefined;
+  /**
+   * Ask for the output tokens' log probabilities where the provider offers them (OpenAI
+   * `logprobs: true`); set by a cascade whose gate has `minConfidence`. Others ignore it.
+   */
+  readonly logprobs?: boolean | undefined;
 }
 
 /** A JSON Schema for a provider to enforce natively. */
@@ -53,6 +58,8 @@ export interface ProviderResponse {
   readonly model: string;
   /** The SDK's own response object, present when `includeRaw` was set. */
   readonly raw?: unknown;
+  /** Each output token's log probability, when the request asked (`logprobs`) and the provider returned them. */
+  readonly logprobs?: readonly number[] | undefined;
 }
 
 /** One piece of a streamed response. */

@@ -56,5 +56,7 @@ export function planReply({ wire, info, index, fault, text, receivedAt }: PlanIn
     includeUsage: info.includeUsage,
     apiKey: info.apiKey,
     lastUserText: info.lastUserText,
+    toolName: info.forcedTool,
+    ...(info.logprobs ? { logprobs: chunks.map((_, i) => (ok?.logprobs?.length ? ok.logprobs[i % ok.logprobs.length]! : -0.01)) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { ReplyPlan } from '../reply.js';
+import { sequentialId, type ReplyPlan } from '../reply.js';
 import { lastUserText, sseFrame, textLength, withEcho } from './sse.js';
 import type { WireErrorSpec, WireFormat, WireRequestInfo } from './wire-format.js';
 
@@ -84,6 +84,32 @@ function message(plan: ReplyPlan, content: unknown[], stopReason: string | null,
   };
 }
 
+/** `tool_choice: { type: 'tool', name }`: the tool a request forces. */
+function forcedTool(choice: unknown): string | undefined {
+  if (typeof choice !== 'object' || choice === null) return undefined;
+  const { type, name } = choice as Record<string, unknown>;
+  return type === 'tool' && typeof name === 'string' ? name : undefined;
+}
+
+/** The forced tool's input: the reply text as a JSON object; undefined when no tool was forced or the text is not one. */
+function toolInput(plan: ReplyPlan): Record<string, unknown> | undefined {
+  if (plan.toolName === undefined) return undefined;
+  // Asked once per frame of a stream: parse the text once per reply.
+  if (!toolInputs.has(plan)) toolInputs.set(plan, parseToolInput(plan.text));
+  return toolInputs.get(plan);
+}
+
+const toolInputs = new WeakMap<ReplyPlan, Record<string, unknown> | undefined>();
+
+function parseToolInput(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Anthropic Messages (`POST /v1/messages`). Every SSE frame has an `event:` line. */
 export const anthropicWire: WireFormat = {
   name: 'anthropic',
@@ -104,6 +130,7 @@ export const anthropicWire: WireFormat = {
       // SDK 1.x sends the key as a bearer token; older clients and curl use x-api-key.
       apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
       lastUserText: lastUserText(record['messages']),
+      forcedTool: forcedTool(record['tool_choice']),
     };
   },
 
@@ -125,20 +152,27 @@ export const anthropicWire: WireFormat = {
   },
 
   json(plan) {
+    const input = toolInput(plan);
+    if (input) {
+      const block = { type: 'tool_use', id: sequentialId('toolu_', 0), name: plan.toolName, input };
+      return message(plan, [block], plan.finishReason ?? 'tool_use', reportedOutput(plan));
+    }
     return message(plan, [{ type: 'text', text: plan.text }], plan.finishReason ?? 'end_turn', reportedOutput(plan));
   },
 
   streamStart(plan) {
+    const block = toolInput(plan) ? { type: 'tool_use', id: sequentialId('toolu_', 0), name: plan.toolName, input: {} } : { type: 'text', text: '' };
     return [
       // The real API reports 1 output token at the start and the total in message_delta.
       sseFrame({ type: 'message_start', message: message(plan, [], null, 1) }, 'message_start'),
-      sseFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+      sseFrame({ type: 'content_block_start', index: 0, content_block: block }, 'content_block_start'),
       sseFrame({ type: 'ping' }, 'ping'),
     ];
   },
 
-  streamDelta(_plan, text) {
-    return sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta');
+  streamDelta(plan, text) {
+    const delta = toolInput(plan) ? { type: 'input_json_delta', partial_json: text } : { type: 'text_delta', text };
+    return sseFrame({ type: 'content_block_delta', index: 0, delta }, 'content_block_delta');
   },
 
   streamFinish(plan) {
@@ -147,7 +181,7 @@ export const anthropicWire: WireFormat = {
       sseFrame(
         {
           type: 'message_delta',
-          delta: { stop_reason: plan.finishReason ?? 'end_turn', stop_sequence: null },
+          delta: { stop_reason: plan.finishReason ?? (toolInput(plan) ? 'tool_use' : 'end_turn'), stop_sequence: null },
           // Cumulative, as the API sends it now: the input fields repeat message_start's.
           ...withUsage(plan, reportedOutput(plan)),
         },

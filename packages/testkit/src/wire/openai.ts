@@ -167,6 +167,7 @@ export const openaiWire: WireFormat = {
       maxTokens: cap(record['max_completion_tokens']) ?? cap(record['max_tokens']),
       apiKey: readBearer(headers),
       lastUserText: lastUserText(record['messages']),
+      logprobs: record['logprobs'] === true,
     };
   },
 
@@ -195,7 +196,9 @@ export const openaiWire: WireFormat = {
         {
           index: 0,
           message: { role: 'assistant', content: plan.text, refusal: null, annotations: [] },
-          logprobs: null,
+          logprobs: plan.logprobs
+            ? { content: plan.chunks.map((token, i) => ({ token, logprob: plan.logprobs![i], bytes: [...Buffer.from(token)], top_logprobs: [] })), refusal: null }
+            : null,
           finish_reason: plan.finishReason ?? 'stop',
         },
       ],

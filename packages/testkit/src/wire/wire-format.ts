@@ -14,6 +14,10 @@ export interface WireRequestInfo {
   readonly apiKey: string | undefined;
   /** The text of the last user message, for error bodies that echo the request. */
   readonly lastUserText?: string | undefined;
+  /** Anthropic: the tool `tool_choice` forces (native structured output); the reply calls it. */
+  readonly forcedTool?: string | undefined;
+  /** OpenAI: the request asked for `logprobs: true`. */
+  readonly logprobs?: boolean | undefined;
 }
 
 /** An error as a fault describes it; every field falls back to the wire's default for the status. */

@@ -1,0 +1,11 @@
+export { parseModelJson } from './parse.js';
+export type { ParseFailure, ParseOutcome } from './parse.js';
+export { DEFAULT_OUTPUT_LIMITS } from './limits.js';
+export type { OutputLimits } from './limits.js';
+export { jsonSchemaOf } from './json-schema.js';
+export { isValidPartial } from './validate.js';
+export type { GateReason } from './gate.js';
+export type { AnswerInfo, ObjectRequest, ObjectResult } from './object.js';
+export type { ObjectStream, PartialValue } from './object-stream.js';
+export type { CascadeStepReport, EscalationReason } from '../pipeline/cascade.js';
+export type { CascadeConfig } from '../pipeline/cascade-schema.js';
