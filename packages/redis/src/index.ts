@@ -1,0 +1,3 @@
+export { createRedisBudgetStore } from './budget-store.js';
+export type { RedisBudgetStoreOptions } from './budget-store.js';
+export type { RedisClient } from './commands.js';
