@@ -1,3 +1,5 @@
 export { createRedisBudgetStore } from './budget-store.js';
 export type { RedisBudgetStoreOptions } from './budget-store.js';
 export type { RedisClient } from './commands.js';
+export { createRedisRateLimitStore } from './rate-limit-store.js';
+export type { RedisRateLimitStoreOptions } from './rate-limit-store.js';
