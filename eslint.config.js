@@ -43,6 +43,7 @@ export default tseslint.config(
   { files: ['packages/core/src/**/*.ts'], rules: forbid([...ADAPTERS, '@keel/testkit', ...SDKS], 'core must not import an adapter, the testkit or a provider SDK') },
   { files: ['packages/openai/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/openai'), '@keel/testkit', '@anthropic-ai/sdk'], 'an adapter imports core and its own SDK only') },
   { files: ['packages/anthropic/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/anthropic'), '@keel/testkit', 'openai'], 'an adapter imports core and its own SDK only') },
+  { files: ['packages/redis/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/redis'), '@keel/testkit', ...SDKS], 'a store package imports core and ioredis only') },
   { files: ['packages/testkit/src/**/*.ts'], rules: forbid([...ADAPTERS, ...SDKS], 'the testkit speaks wire formats itself; it imports no adapter or SDK') },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );
