@@ -14,7 +14,10 @@ export interface RedisServerOptions {
 export interface RedisServerHandle {
   readonly port: number;
   readonly url: string;
-  /** Stops the server abruptly (SIGKILL, no save): what a crash looks like. */
+  /**
+   * Stops the server abruptly (SIGKILL, no save): what a crash looks like. The signal is sent
+   * before this returns; the promise resolves once the process is gone.
+   */
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory (after `kill` or `stop`). */
   restart(): Promise<void>;
@@ -53,6 +56,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'keel-redis-'));
   let port = 0;
   let child: ChildProcess | undefined;
+  let lastExit: Promise<void> = Promise.resolve();
 
   async function launch(): Promise<void> {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
@@ -86,14 +90,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
   }
 
-  async function killWith(signal: NodeJS.Signals): Promise<void> {
+  /** Sends the signal at once (synchronously), then waits for the process to be gone. */
+  function killWith(signal: NodeJS.Signals): Promise<void> {
     const proc = child;
-    if (!proc) return;
+    if (!proc) return lastExit;
     child = undefined;
     proc.removeAllListeners('exit');
-    const done = exited(proc);
+    lastExit = exited(proc);
     proc.kill(signal);
-    await done;
+    return lastExit;
   }
 
   return {
