@@ -1,129 +1,93 @@
-import { randomUUID } from 'node:crypto';
-import {
-  validateAmounts,
-  validateOutputTokens,
-  validateReserve,
-  windowTag,
-  type BudgetQuery,
-  type BudgetRefusal,
-  type BudgetStore,
-  type ChargeResult,
-  type LineUsage,
-  type ReserveRequest,
-  type ReserveResult,
-} from '@keel/core';
-import { BUDGET_SCRIPTS } from './budget-lua.js';
-import { defineScripts, keyPrefix, nowArg, rethrowScriptError, type RedisClient } from './commands.js';
+import { createInMemoryBudgetStore, type BudgetStore, type ReserveRequest, type ReserveResult } from '@keel/core';
+import { isDown, isOutage, storeUnavailable, validateOutage, withTimeout, type OutageOptions } from './outage.js';
+import { createScriptBudgetStore, type ScriptBudgetStoreOptions } from './script-budget-store.js';
 
-export interface RedisBudgetStoreOptions {
-  /** An ioredis client (single node or Cluster). The store never closes it. */
-  readonly client: RedisClient;
-  /** Namespace of every key, used as the Cluster hash tag: `{<prefix>}:…`. @default 'keel' */
-  readonly prefix?: string | undefined;
-  /**
-   * Where "now" comes from. `'server'` (default): the Redis server's `TIME`, inside each script,
-   * so replicas with skewed clocks agree; the `now` arguments of the BudgetStore methods are
-   * ignored. `'caller'`: the `now` each call passes (required then) — for deterministic tests
-   * and simulations only.
-   */
-  readonly timeSource?: 'server' | 'caller' | undefined;
-}
+export interface RedisBudgetStoreOptions extends ScriptBudgetStoreOptions, OutageOptions {}
 
-type Reply = string[];
-
-function refusalOf(line: ReserveRequest['lines'][number], index: number, remaining: string, needed: string, resetAt: string): BudgetRefusal {
-  return {
-    ok: false,
-    line: index,
-    key: line.key,
-    scope: line.scope,
-    unit: line.unit,
-    limit: line.limit,
-    remaining: Number(remaining),
-    needed: Number(needed),
-    resetAt: resetAt === '' ? undefined : Number(resetAt),
-  };
-}
+/** Counters whose last seen room a lease is cut from; beyond this many, the oldest is forgotten. */
+const MAX_KNOWN_KEYS = 10_000;
 
 /**
- * A BudgetStore shared by every replica: each method is one Lua script (see budget-lua.ts), so
- * reserve compares and charges every line in one atomic step on the server, exactly like the
- * in-memory store. Each call carries a fresh nonce, so a command the client resends after a lost
- * reply (ioredis does on reconnect) is recognised and answered without charging twice.
+ * A BudgetStore shared by every replica through Redis (see script-budget-store.ts), with an
+ * outage policy (see outage.ts): while Redis is unreachable, new reservations are refused, or
+ * counted in memory (fail-open), or counted in memory against a leased share of the room last
+ * seen. Reservations made in Redis always end in Redis: their settles queue in ioredis and are
+ * applied once it is back (idempotent, so a resend cannot charge twice).
  */
 export function createRedisBudgetStore(options: RedisBudgetStoreOptions): BudgetStore {
-  const p = keyPrefix(options.prefix ?? 'keel');
-  const timeSource = options.timeSource ?? 'server';
-  const run = defineScripts(options.client, BUDGET_SCRIPTS);
-  const exp = `${p}exp`;
-  const res = (id: string) => `${p}r:${id}`;
-  const ledgerKeys = (key: string) => [`${p}b:${key}`, `${p}s:${key}`];
+  const { policy, timeoutMs } = validateOutage(options);
+  const redis = createScriptBudgetStore(options);
+  const { client } = options;
+  // Room per counter from the last grant Redis gave: what a lease is a share of.
+  const known = new Map<string, number>();
+  // Reservations made in memory during an outage, and the store each lives in.
+  const localOf = new Map<string, BudgetStore>();
+  // One in-memory store per outage, so one outage's local spend is not carried into the next.
+  let local: BudgetStore | undefined;
+
+  function remember(result: ReserveResult): void {
+    if (!result.ok) return;
+    for (const line of result.remaining) {
+      known.delete(line.key);
+      known.set(line.key, line.remaining);
+      if (known.size > MAX_KNOWN_KEYS) known.delete(known.keys().next().value!);
+    }
+  }
+
+  async function reserveLocally(request: ReserveRequest, cause: unknown): Promise<ReserveResult> {
+    if (policy === 'fail-closed') throw storeUnavailable('budget', cause);
+    local ??= createInMemoryBudgetStore();
+    const store = local;
+    let lines = request.lines;
+    if (typeof policy === 'object') {
+      const { share } = policy.lease;
+      // A counter with no room left gets the smallest positive limit: it refuses all but free calls.
+      lines = lines.map((line) => ({ ...line, limit: Math.max(Number.MIN_VALUE, share * (known.get(line.key) ?? line.limit)) }));
+    }
+    const result = await store.reserve({ ...request, lines });
+    if (!result.ok) return { ...result, limit: request.lines[result.line]!.limit };
+    localOf.set(request.id, store);
+    return result;
+  }
 
   async function reserve(request: ReserveRequest): Promise<ReserveResult> {
-    validateReserve(request);
-    const { id, lines } = request;
-    const keys = [exp, res(id), ...lines.flatMap((line) => ledgerKeys(line.key))];
-    const args: string[] = [p, nowArg(timeSource, request.now), randomUUID(), id, String(request.minOutputTokens), String(request.maxOutputTokens), String(request.ttlMs), String(lines.length)];
-    for (const line of lines) args.push(line.key, windowTag(line.window), String(line.limit), String(line.base), String(line.perOutputToken), line.scope, line.unit);
-    const reply = (await run.keelBudgetReserve(keys.length, ...keys, ...args).catch(rethrowScriptError)) as Reply;
-    if (reply[0] === 'refused') {
-      const index = Number(reply[1]);
-      return refusalOf(lines[index]!, index, reply[2]!, reply[3]!, reply[4]!);
+    if (isDown(client)) return reserveLocally(request, new Error(`Redis connection is ${client.status}`));
+    try {
+      const result = await withTimeout(redis.reserve(request), timeoutMs);
+      local = undefined; // Redis answers again: the next outage starts from what it says.
+      remember(result);
+      return result;
+    } catch (error) {
+      if (!isOutage(error)) throw error;
+      return reserveLocally(request, error);
     }
-    return {
-      ok: true,
-      id,
-      outputTokens: Number(reply[1]),
-      expiresAt: Number(reply[2]),
-      remaining: lines.map((line, i) => ({ key: line.key, unit: line.unit, limit: line.limit, remaining: Number(reply[3 + i]) })),
-    };
   }
 
-  async function charge(id: string, outputTokens: number, now?: number): Promise<ChargeResult> {
-    validateOutputTokens(outputTokens);
-    const reply = (await run.keelBudgetCharge(2, exp, res(id), p, nowArg(timeSource, now), randomUUID(), id, String(outputTokens)).catch(rethrowScriptError)) as Reply;
-    if (reply[0] === 'not_found') return { ok: false, reason: 'not_found' };
-    const consumed = Number(reply[1]);
-    const granted = Number(reply[2]);
-    if (reply[0] === 'ok') return { ok: true, outputTokens: consumed, grantedOutputTokens: granted };
-    const refusal: BudgetRefusal = {
-      ok: false,
-      line: Number(reply[3]),
-      key: reply[7]!,
-      scope: reply[8] as BudgetRefusal['scope'],
-      unit: reply[9] as BudgetRefusal['unit'],
-      limit: Number(reply[10]),
-      remaining: Number(reply[4]),
-      needed: Number(reply[5]),
-      resetAt: reply[6] === '' ? undefined : Number(reply[6]),
-    };
-    return { ok: false, reason: 'exhausted', outputTokens: consumed, grantedOutputTokens: granted, refusal };
+  /** Ends a Redis reservation: waits up to the timeout, then answers while ioredis keeps the command queued. */
+  async function finishInRedis(work: Promise<boolean>): Promise<boolean> {
+    try {
+      return await withTimeout(work, timeoutMs);
+    } catch (error) {
+      if (!isOutage(error)) throw error;
+      return true;
+    }
   }
 
-  async function settle(id: string, amounts: readonly number[], now?: number): Promise<boolean> {
-    // The line count is checked by the script, against the reservation.
-    validateAmounts(amounts, amounts.length);
-    const reply = (await run
-      .keelBudgetSettle(2, exp, res(id), p, nowArg(timeSource, now), randomUUID(), id, String(amounts.length), ...amounts.map(String))
-      .catch(rethrowScriptError)) as string;
-    return reply !== '0';
-  }
-
-  async function release(id: string, now?: number): Promise<boolean> {
-    const reply = (await run.keelBudgetRelease(2, exp, res(id), p, nowArg(timeSource, now), randomUUID(), id).catch(rethrowScriptError)) as string;
-    return reply !== '0';
-  }
-
-  async function usage(queries: readonly BudgetQuery[], now?: number): Promise<LineUsage[]> {
-    const keys = [exp, ...queries.flatMap((query) => ledgerKeys(query.key))];
-    const args: string[] = [p, nowArg(timeSource, now), String(queries.length)];
-    for (const query of queries) args.push(query.key, windowTag(query.window), String(query.limit));
-    const reply = (await run.keelBudgetUsage(keys.length, ...keys, ...args).catch(rethrowScriptError)) as Reply[];
-    return queries.map((query, i) => {
-      const [committed, held, remaining, resetAt] = reply[i]!;
-      return { key: query.key, unit: query.unit, limit: query.limit, committed: Number(committed), held: Number(held), remaining: Number(remaining), resetAt: resetAt === '' ? undefined : Number(resetAt) };
-    });
-  }
-
-  return { reserve, charge, settle, release, usage };
+  return {
+    reserve,
+    charge: (id, outputTokens, now) => (localOf.get(id) ?? redis).charge(id, outputTokens, now),
+    async settle(id, amounts, now) {
+      const store = localOf.get(id);
+      if (!store) return finishInRedis(redis.settle(id, amounts, now));
+      localOf.delete(id);
+      return store.settle(id, amounts, now);
+    },
+    async release(id, now) {
+      const store = localOf.get(id);
+      if (!store) return finishInRedis(redis.release(id, now));
+      localOf.delete(id);
+      return store.release(id, now);
+    },
+    usage: (queries, now) => redis.usage(queries, now),
+  };
 }

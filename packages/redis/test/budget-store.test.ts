@@ -9,7 +9,7 @@ let server: RedisServerHandle;
 let client: Redis;
 let prefixes = 0;
 const line = (key: string, limit: number, base = 0): ReserveLine => ({ key, scope: 'feature', unit: 'tokens', limit, window: 'day', base, perOutputToken: 1 });
-const store = (options: { client?: Redis; prefix?: string } = {}) => createRedisBudgetStore({ client: options.client ?? client, prefix: options.prefix ?? `t${prefixes++}` });
+const store = (options: { client?: Redis; prefix?: string } = {}) => createRedisBudgetStore({ client: options.client ?? client, prefix: options.prefix ?? `t${prefixes++}`, outageTimeoutMs: 60_000 });
 const serverNow = async () => {
   const [s, us] = await client.time();
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);

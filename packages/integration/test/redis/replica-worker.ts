@@ -32,7 +32,8 @@ const keel = createKeel({
     },
   },
   defaults: { breaker: { minimumAttempts: 100_000, consecutiveFailures: 100_000 } },
-  budgetStore: createRedisBudgetStore({ client, prefix: env('PREFIX') }),
+  // A generous timeout: a saturated machine must not turn a slow reply into an outage.
+  budgetStore: createRedisBudgetStore({ client, prefix: env('PREFIX'), outageTimeoutMs: 60_000 }),
 });
 
 process.stdout.write('ready\n');

@@ -37,8 +37,8 @@ export function storeKinds(): readonly StoreKind[] {
     { name: 'in-memory', budget: () => createInMemoryBudgetStore(), rateLimit: () => createInMemoryRateLimitStore() },
     {
       name: 'redis',
-      budget: () => createRedisBudgetStore({ client: redis(), prefix: `conf${prefixes++}`, timeSource: 'caller' }),
-      rateLimit: () => createRedisRateLimitStore({ client: redis(), prefix: `conf${prefixes++}`, timeSource: 'caller' }),
+      budget: () => createRedisBudgetStore({ client: redis(), prefix: `conf${prefixes++}`, timeSource: 'caller', outageTimeoutMs: 60_000 }),
+      rateLimit: () => createRedisRateLimitStore({ client: redis(), prefix: `conf${prefixes++}`, timeSource: 'caller', outageTimeoutMs: 60_000 }),
     },
   ];
 }
