@@ -38,14 +38,14 @@ interface Replica {
 function startReplica(env: Record<string, string>): Replica {
   const child = spawn(process.execPath, ['--conditions=keel-source', '--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   let markReady: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const done = new Promise<Record<string, number>>((resolve, reject) => {
     lines.on('line', (line) => (line === 'ready' ? markReady() : resolve(JSON.parse(line) as Record<string, number>)));
     child.once('exit', (code) => reject(new Error(`replica exited (${code}) before reporting`)));
   });
-  return { ready, done, go: () => child.stdin!.write('go\n') };
+  return { ready, done, go: () => child.stdin.write('go\n') };
 }
 
 const served = (s: TestServer) => s.requests.reduce((sum, r) => sum + r.served.inputTokens + r.served.outputTokens, 0);
