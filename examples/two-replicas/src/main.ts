@@ -38,7 +38,7 @@ function startReplica(): Promise<number> {
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /^listening (\d+)$/.exec(line);
       if (match) resolve(Number(match[1]));
     });
