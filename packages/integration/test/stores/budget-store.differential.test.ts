@@ -85,7 +85,8 @@ describe('Redis BudgetStore ≡ in-memory BudgetStore (fast-check)', () => {
       }),
       { seed, numRuns: 300 },
     );
-  });
+    // Round trips to a real Redis: generous, so a saturated machine only makes it slower.
+  }, 180_000);
 });
 
 const lineCounts = new Map<string, number>();

@@ -83,6 +83,7 @@ describe.each(storeKinds())('RateLimitStore conformance: $name', (kind) => {
     });
 
     it('retryAfterMs is exact: refused one ms earlier, admitted at it (fast-check)', async () => {
+    console.log(`fast-check seed (rate-limit conformance, ${kind.name}): ${seed} — replay with FC_SEED=${seed}`);
       await fc.assert(
         fc.asyncProperty(
           fc.integer({ min: 1, max: 10_000 }),
