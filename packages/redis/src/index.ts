@@ -6,3 +6,5 @@ export type { RedisRateLimitStoreOptions } from './rate-limit-store.js';
 export type { OutageOptions, OutagePolicy } from './outage.js';
 export { createRedisCacheStore } from './cache-store.js';
 export type { RedisCacheStoreOptions } from './cache-store.js';
+export { createRedisBreakerSync } from './breaker-sync.js';
+export type { RedisBreakerSync, RedisBreakerSyncOptions } from './breaker-sync.js';
