@@ -45,6 +45,7 @@ export default tseslint.config(
   { files: ['packages/anthropic/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/anthropic'), '@keel/testkit', 'openai'], 'an adapter imports core and its own SDK only') },
   // @keel/llamacpp speaks the OpenAI wire format through @keel/openai (one HTTP path per wire format).
   { files: ['packages/llamacpp/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/llamacpp' && a !== '@keel/openai'), '@keel/testkit', '@anthropic-ai/sdk'], 'the llama.cpp adapter imports core, @keel/openai and openai only') },
+  { files: ['packages/redis/src/**/*.ts'], rules: forbid([...ADAPTERS.filter((a) => a !== '@keel/redis'), '@keel/testkit', ...SDKS], 'a store package imports core and ioredis only') },
   { files: ['packages/testkit/src/**/*.ts'], rules: forbid([...ADAPTERS, ...SDKS], 'the testkit speaks wire formats itself; it imports no adapter or SDK') },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

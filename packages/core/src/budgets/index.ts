@@ -21,3 +21,5 @@ export type { BudgetSubject, KeyTemplate } from './keys.js';
 export { compileFeatureBudget, settleAmounts } from './plan.js';
 export type { BudgetPlan, CompiledBudget, PlanInput } from './plan.js';
 export { maxOutputFit } from './fit.js';
+/** For BudgetStore implementations (e.g. @keel/redis): the same input checks as the in-memory store. */
+export { validateAmounts, validateOutputTokens, validateReserve } from './validate.js';

@@ -101,6 +101,12 @@ export interface Keel {
   breakers(): BreakerSnapshot[];
   /** One breaker's state (closed if it has not been used yet). */
   breaker(provider: string, model: string): BreakerSnapshot;
+  /**
+   * Opens a closed breaker now, exactly as its own failures would (`breaker.opened` is emitted;
+   * it half-opens after `halfOpenAfterMs`). For sharing breaker state across replicas
+   * (@keel/redis `createRedisBreakerSync`).
+   */
+  tripBreaker(provider: string, model: string): void;
   /** Stops background timers (open breakers' half-open timers) and forgets every breaker. Calls after `close` are still served. */
   close(): void;
 }
@@ -370,6 +376,7 @@ export function createKeel(options: KeelOptions): Keel {
     on: (listener) => events.subscribe(listener),
     breakers: () => breakers.snapshot(),
     breaker: (provider, model) => breakers.state(provider, model),
+    tripBreaker: (provider, model) => breakers.trip(provider, model),
     close: () => breakers.shutdown(),
   };
 }

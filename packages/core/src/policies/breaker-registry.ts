@@ -45,6 +45,11 @@ export class BreakerRegistry {
     return breaker;
   }
 
+  /** Opens this provider+model's breaker now (created if absent); an open or half-open one is left as it is. */
+  trip(provider: string, model: string): void {
+    this.get(provider, model).trip();
+  }
+
   /** How many breakers are held, both tiers. */
   get size(): number {
     return this.#closed.size + this.#tripped.size;

@@ -107,6 +107,11 @@ export class ProviderBreaker {
     if (breaker.closed && this.#consecutiveFailures >= this.#shared.options.consecutiveFailures) breaker.open();
   }
 
+  /** Opens a closed breaker now, as its own failures would (another replica saw the provider fail). */
+  trip(): void {
+    if (this.#breaker.closed) this.#breaker.open();
+  }
+
   snapshot(): BreakerSnapshot {
     this.#shared.rotation.catchUp();
     const stats = this.#breaker.stats;
