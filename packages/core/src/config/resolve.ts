@@ -6,6 +6,7 @@ import { unpricedIssues } from '../pricing/assert-priced.js';
 import type { PriceCatalog } from '../pricing/table.js';
 import type { Provider } from '../provider/provider.js';
 import { compileRateLimits } from '../rate-limits/plan.js';
+import { resolveFailover } from './failover-schema.js';
 import {
   breakerOptionsSchema,
   defaultsSchema,
@@ -125,6 +126,7 @@ export function resolveConfig(
       maxRequestBytes: parsed.data.maxRequestBytes,
       retry: retryOptionsSchema.parse({ ...base.retry, ...parsed.data.retry }),
       timeouts: timeoutOptionsSchema.parse({ ...base.timeouts, ...parsed.data.timeouts }),
+      failover: resolveFailover(base.failover, parsed.data.failover),
       budget: budget && budget.limits.length + (budget.perRequest ? 1 : 0) > 0 ? compileFeatureBudget(name, budget) : undefined,
       rateLimits: rateLimits && rateLimits.length > 0 ? compileRateLimits(name, rateLimits) : undefined,
     });

@@ -1,19 +1,10 @@
+import type { ValidatedRequest } from '../config/request.js';
 import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
-import type { KeelErrorKind } from '../errors/kinds.js';
+import { contextWindowOf } from '../models/context-windows.js';
 import { isTooLateToStart } from '../policies/timeout.js';
+import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
-
-/** Failures that say "this model is unavailable right now": the next candidate may answer. */
-const FALLBACK_KINDS: ReadonlySet<KeelErrorKind> = new Set<KeelErrorKind>([
-  'circuit_open',
-  'overloaded',
-  'server',
-  'timeout',
-  'connection',
-  'rate_limited',
-  'not_found',
-]);
 
 /** The models to try, in order: the request's model override replaces the primary's model. */
 export function candidatesFor(feature: ResolvedFeature, modelOverride: string | undefined): readonly ModelRef[] {
@@ -22,20 +13,55 @@ export function candidatesFor(feature: ResolvedFeature, modelOverride: string | 
   return [{ provider: primary!.provider, model: modelOverride }, ...rest];
 }
 
+/** What `withFallback` needs to know of a call: its candidates, its feature's actions, the request. */
+export interface FallbackPlan {
+  readonly feature: ResolvedFeature;
+  readonly request: ValidatedRequest;
+  readonly candidates: readonly ModelRef[];
+}
+
+export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest): FallbackPlan {
+  return { feature, request, candidates: candidatesFor(feature, request.model) };
+}
+
+const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
+
 /**
- * Runs `attempt` for each candidate until one succeeds. It moves on only for failures that
- * another model could fix, never past a caller's abort, and only while at least `floorMs` (the
- * call's minimum time for an attempt) is left: otherwise the call ends with the failure it has.
+ * Runs `attempt` for each candidate until one succeeds. After a failure it moves on when the
+ * feature's action for that kind is `retry` (the retries are spent) or `failover`, never past a
+ * `fail`, a caller's abort or the deadline, and only while at least `floorMs` (the call's minimum
+ * time for an attempt) is left: otherwise the call ends with the failure it has.
+ *
+ * Context windows: a candidate the prompt is known not to fit (see `fitsContextWindow`) is
+ * skipped without sending; after a `context_length` only candidates with a larger known window
+ * are tried; with none left the call ends with a `context_length` error saying so.
  */
 export async function withFallback<T>(
-  candidates: readonly ModelRef[],
+  plan: FallbackPlan,
   call: CallState,
   deadline: number,
   floorMs: number,
   attempt: (candidate: ModelRef) => Promise<T>,
 ): Promise<T> {
+  const { candidates, feature, request } = plan;
+  const actions = feature.failover.actions;
   let lastError: KeelError | undefined;
+  let tried: ModelRef | undefined;
+  // After a context_length: the largest window known too small; only a larger one may answer.
+  let tooSmall: number | undefined;
   for (const [index, candidate] of candidates.entries()) {
+    call.candidatesLeft = candidates.length - index - 1;
+    const window = contextWindowOf(candidate);
+    if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {
+      tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
+      lastError ??= new KeelError('context_length', `The prompt does not fit the context window of ${name(candidate)}`, {
+        retryable: false,
+        provider: candidate.provider,
+        model: candidate.model,
+      });
+      continue;
+    }
+    if (tried && lastError) announceFallback(call, tried, candidate, lastError);
     try {
       return await attempt(candidate);
     } catch (error) {
@@ -43,20 +69,23 @@ export async function withFallback<T>(
       // A candidate that found no time to start sent nothing: the previous failure says more.
       if (lastError && isTooLateToStart(error)) throw lastError;
       lastError = error;
-      const next = candidates[index + 1];
+      tried = candidate;
       const deadlineLeft = deadline - call.clock.now() >= floorMs;
       const isDeadline = error.kind === 'timeout' && !error.retryable;
-      if (!next || !FALLBACK_KINDS.has(error.kind) || !deadlineLeft || isDeadline) throw error;
-      call.events.emit({
-        type: 'fallback',
-        callId: call.id,
-        feature: call.feature,
-        at: call.clock.now(),
-        from: `${candidate.provider}/${candidate.model}`,
-        to: `${next.provider}/${next.model}`,
-        kind: error.kind,
-      });
+      if (actions[error.kind] === 'fail' || !deadlineLeft || isDeadline) throw error;
+      if (error.kind === 'context_length') tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
     }
   }
+  if (lastError?.kind === 'context_length') {
+    throw lastError.with({
+      message: tried
+        ? `The prompt does not fit ${name(tried)}, and no candidate has a larger context window that fits it`
+        : 'The prompt does not fit the context window of any candidate',
+    });
+  }
   throw lastError ?? new KeelError('bad_request', 'Feature has no candidate models');
+}
+
+function announceFallback(call: CallState, from: ModelRef, to: ModelRef, error: KeelError): void {
+  call.events.emit({ type: 'fallback', callId: call.id, feature: call.feature, at: call.clock.now(), from: name(from), to: name(to), kind: error.kind });
 }

@@ -20,7 +20,7 @@ import { createTokenCounter } from '../tokens/counter.js';
 import { estimateTextTokens, estimateTokens } from '../tokens/estimate.js';
 import { createAdmission, NOTHING_SERVED, settleCall, type BudgetHold, type HoldSettled, type RateTicket } from './admission.js';
 import { announceCall, announceFinish } from './call-events.js';
-import { candidatesFor, withFallback } from './candidates.js';
+import { candidatesFor, fallbackPlan, withFallback } from './candidates.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
@@ -138,7 +138,7 @@ export function createKeel(options: KeelOptions): Keel {
 
   function buildChain(feature: ResolvedFeature) {
     const openStream = openStreamAttempt(feature.timeouts);
-    const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor });
+    const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor, actions: feature.failover.actions });
     return {
       chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
         ctx.call.sent = true;
@@ -206,7 +206,7 @@ export function createKeel(options: KeelOptions): Keel {
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
+      const answered = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, async (candidate) => {
         const { hold, target } = await admit(feature, validated, call, candidate, deadline);
         try {
           const response = await chain.chat(
@@ -286,7 +286,7 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
+        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, async (candidate) => {
           const { hold, target } = await admit(feature, validated, call, candidate, deadline);
           try {
             const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
