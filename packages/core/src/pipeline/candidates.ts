@@ -3,6 +3,7 @@ import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { contextWindowOf } from '../models/context-windows.js';
 import { isTooLateToStart } from '../policies/timeout.js';
+import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted } from './candidate-log.js';
 import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
 
@@ -46,7 +47,9 @@ export async function withFallback<T>(
   const { candidates, feature, request } = plan;
   const actions = feature.failover.actions;
   let lastError: KeelError | undefined;
+  // The candidate that failed last (and has not been announced as left yet).
   let tried: ModelRef | undefined;
+  let last: ModelRef | undefined;
   // After a context_length: the largest window known too small; only a larger one may answer.
   let tooSmall: number | undefined;
   for (const [index, candidate] of candidates.entries()) {
@@ -54,6 +57,7 @@ export async function withFallback<T>(
     const window = contextWindowOf(candidate);
     if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {
       tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
+      candidateSkipped(call, candidate, 'context_length');
       lastError ??= new KeelError('context_length', `The prompt does not fit the context window of ${name(candidate)}`, {
         retryable: false,
         provider: candidate.provider,
@@ -62,24 +66,35 @@ export async function withFallback<T>(
       continue;
     }
     if (tried && lastError) announceFallback(call, tried, candidate, lastError);
+    candidateStarted(call, candidate);
+    tried = undefined;
     try {
       return await attempt(candidate);
     } catch (error) {
       if (!KeelError.is(error)) throw error;
       // A candidate that found no time to start sent nothing: the previous failure says more.
-      if (lastError && isTooLateToStart(error)) throw lastError;
+      if (lastError && isTooLateToStart(error)) {
+        candidateNotStarted(call);
+        candidateLeft(call, 'failed', lastError.kind);
+        throw lastError;
+      }
       lastError = error;
       tried = candidate;
+      last = candidate;
       const deadlineLeft = deadline - call.clock.now() >= floorMs;
       const isDeadline = error.kind === 'timeout' && !error.retryable;
-      if (actions[error.kind] === 'fail' || !deadlineLeft || isDeadline) throw error;
+      const stop = actions[error.kind] === 'fail' || !deadlineLeft || isDeadline;
+      candidateLeft(call, stop ? 'failed' : 'failed_over', error.kind);
+      if (stop) throw error;
       if (error.kind === 'context_length') tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
     }
   }
+  // No candidate was left to fall over to: the last one tried is where the call failed.
+  if (last && lastError) candidateLeft(call, 'failed', lastError.kind);
   if (lastError?.kind === 'context_length') {
     throw lastError.with({
-      message: tried
-        ? `The prompt does not fit ${name(tried)}, and no candidate has a larger context window that fits it`
+      message: last
+        ? `The prompt does not fit ${name(last)}, and no candidate has a larger context window that fits it`
         : 'The prompt does not fit the context window of any candidate',
     });
   }

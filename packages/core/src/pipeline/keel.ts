@@ -21,6 +21,7 @@ import { estimateTextTokens, estimateTokens } from '../tokens/estimate.js';
 import { createAdmission, NOTHING_SERVED, settleCall, type BudgetHold, type HoldSettled, type RateTicket } from './admission.js';
 import { announceCall, announceFinish } from './call-events.js';
 import { candidatesFor, fallbackPlan, withFallback } from './candidates.js';
+import { candidatesOf, chargeCandidate } from './candidate-log.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
@@ -224,6 +225,8 @@ export function createKeel(options: KeelOptions): Keel {
       void settleCall(undefined, ticket, { usage: response.usage, answered: true, text: response.text }, true);
       const model = response.model || target.model;
       if (!response.usage) announceMissingUsage(call, false, target.provider, model, settled);
+      const costUsd = admission.cost(target, response.usage);
+      chargeCandidate(call, costUsd);
       const chatResult: ChatResult = {
         text: response.text,
         message: { role: 'assistant', content: response.text },
@@ -232,9 +235,10 @@ export function createKeel(options: KeelOptions): Keel {
         ...(response.usage ? {} : { usageEstimated: true as const }),
         provider: target.provider,
         model,
-        costUsd: admission.cost(target, response.usage),
+        costUsd,
         budgetRemaining,
         attempts: [...call.attempts],
+        candidates: candidatesOf(call),
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
       };
@@ -275,7 +279,7 @@ export function createKeel(options: KeelOptions): Keel {
       : KeelError.is(thrown)
         ? thrown
         : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false });
-    return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
+    return error.with({ attempts: [...call.attempts], candidates: candidatesOf(call) });
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {

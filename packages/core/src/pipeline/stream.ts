@@ -3,6 +3,7 @@ import type { FinishReason, Usage } from '../provider/messages.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
 
 import type { Clock, Timer } from '../util/clock.js';
+import { candidateLeft, candidatesOf, chargeCandidate } from './candidate-log.js';
 import type { CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import type { OpenedStream } from './stream-attempt.js';
@@ -125,6 +126,8 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
         model,
       });
     }
+    const costUsd = options.costOf?.(usage);
+    chargeCandidate(call, costUsd);
     const result: ChatResult = {
       text,
       message: { role: 'assistant', content: text },
@@ -132,8 +135,9 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
       usage: usage ?? { inputTokens: 0, outputTokens: 0 },
       provider: opened.provider,
       model,
-      costUsd: options.costOf?.(usage),
+      costUsd,
       attempts: [...call.attempts],
+      candidates: candidatesOf(call),
       latencyMs: call.clock.now() - call.startedAt,
       ttftMs: watchdog.firstTokenAt - call.startedAt,
     };
@@ -171,12 +175,14 @@ function committedError(thrown: unknown, options: PostCommitOptions, text: strin
       ? chosen
       : new KeelError('truncated', 'Stream failed after its first token', { cause: chosen });
   }
+  candidateLeft(options.call, 'failed', error.kind);
   return error.with({
     retryable: false,
     provider: error.provider ?? opened.provider,
     model: error.model ?? model,
     partialText: text,
     attempts: [...options.call.attempts],
+    candidates: candidatesOf(options.call),
   });
 }
 

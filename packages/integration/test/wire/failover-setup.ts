@@ -26,7 +26,7 @@ export const WIRES: readonly WireCase[] = [
   {
     name: 'anthropic',
     provider: (server) => createAnthropicProvider({ client: new Anthropic({ apiKey: 'sk-ant-test', baseURL: server.url }) }),
-    models: ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-5'],
+    models: ['claude-haiku-4-5', 'claude-sonnet-4', 'claude-opus-4-1'],
   },
 ];
 

@@ -30,6 +30,11 @@ describe.each(WIRES)('failover actions over the %s wire', (wire) => {
     expect(result.model).toBe(fallback);
     expect(modelsAsked(server)).toEqual([primary, fallback]);
     expect(result.attempts.map((a) => `${a.model}:${a.outcome}`)).toEqual([`${primary}:timeout`, `${fallback}:ok`]);
+    expect(result.costUsd).toBeGreaterThan(0);
+    expect(result.candidates).toEqual([
+      { provider: wire.name, model: primary, outcome: 'failed_over', kind: 'timeout', attempts: 1, costUsd: 0 },
+      { provider: wire.name, model: fallback, outcome: 'answered', attempts: 1, costUsd: result.costUsd },
+    ]);
     await server.waitFor(() => server!.requests[0]!.closed);
     expect(server.requests[0]!.aborted).toBe(true);
     expect(await charged()).toBe(served());
@@ -86,7 +91,9 @@ describe.each(WIRES)('failover actions over the %s wire', (wire) => {
   it('a kind set to `fail` ends the call: no retry, no fallback', async () => {
     server = await createTestServer({ script: [{ type: 'status', status: 500 }] });
     const { keel } = keelOver(wire, server, { failover: { actions: { server: 'fail' } } });
-    expect(await failure(keel.chat({ feature: 'f', messages }))).toMatchObject({ kind: 'server' });
+    const error = await failure(keel.chat({ feature: 'f', messages }));
+    expect(error).toMatchObject({ kind: 'server' });
+    expect(error.candidates).toEqual([{ provider: wire.name, model: primary, outcome: 'failed', kind: 'server', attempts: 1, costUsd: 0 }]);
     expect(server.hits).toBe(1);
     keel.close();
   });
@@ -111,6 +118,11 @@ describe.each(WIRES)('failover actions over the %s wire', (wire) => {
     const result = await keel.stream({ feature: 'f', messages }).result();
     expect(result).toMatchObject({ text: DEFAULT_REPLY_TEXT, model: larger });
     expect(modelsAsked(server)).toEqual([primary, larger]);
+    expect(result.candidates).toEqual([
+      { provider: wire.name, model: primary, outcome: 'failed_over', kind: 'context_length', attempts: 1, costUsd: 0 },
+      { provider: wire.name, model: fallback, outcome: 'skipped', kind: 'context_length', attempts: 0, costUsd: 0 },
+      { provider: wire.name, model: larger, outcome: 'answered', attempts: 1, costUsd: result.costUsd },
+    ]);
     expect(await charged()).toBe(served());
     keel.close();
   });
@@ -121,6 +133,10 @@ describe.each(WIRES)('failover actions over the %s wire', (wire) => {
     const error = await failure(keel.chat({ feature: 'f', messages }));
     expect(KeelError.is(error)).toBe(true);
     expect(error).toMatchObject({ kind: 'context_length', message: expect.stringMatching(/no candidate has a larger context window/) });
+    expect(error.candidates).toEqual([
+      { provider: wire.name, model: primary, outcome: 'failed', kind: 'context_length', attempts: 1, costUsd: 0 },
+      { provider: wire.name, model: fallback, outcome: 'skipped', kind: 'context_length', attempts: 0, costUsd: 0 },
+    ]);
     expect(modelsAsked(server)).toEqual([primary]);
     keel.close();
   });

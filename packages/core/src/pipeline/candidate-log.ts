@@ -1,0 +1,66 @@
+import type { CandidateRecord } from '../errors/keel-error.js';
+import type { KeelErrorKind } from '../errors/kinds.js';
+import { roundUsd } from '../pricing/cost.js';
+import type { CallState } from './context.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A candidate being tried: its record, and where its attempts start in the call's attempt log. */
+interface Entry {
+  readonly record: Mutable<CandidateRecord>;
+  readonly firstAttempt: number;
+}
+
+/** Per call, kept beside its state (no field on CallState: the log is this module's business). */
+const logs = new WeakMap<CallState, Entry[]>();
+
+function entries(call: CallState): Entry[] {
+  let list = logs.get(call);
+  if (!list) logs.set(call, (list = []));
+  return list;
+}
+
+/** Opens the record of a candidate about to be tried (outcome `answered` until it is left). */
+export function candidateStarted(call: CallState, ref: { readonly provider: string; readonly model: string }): void {
+  entries(call).push({ record: { provider: ref.provider, model: ref.model, outcome: 'answered', attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length });
+}
+
+/** A candidate not sent at all (its window cannot hold the prompt). */
+export function candidateSkipped(call: CallState, ref: { readonly provider: string; readonly model: string }, kind: KeelErrorKind): void {
+  entries(call).push({ record: { provider: ref.provider, model: ref.model, outcome: 'skipped', kind, attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length });
+}
+
+/** Forgets the last candidate opened: it found no time to start, so nothing was sent to it. */
+export function candidateNotStarted(call: CallState): void {
+  entries(call).pop();
+}
+
+/** The candidate tried last (skipped ones aside). */
+function currentEntry(call: CallState): Entry | undefined {
+  return entries(call).findLast((entry) => entry.record.outcome !== 'skipped');
+}
+
+/** The current candidate was left: for the next one, or the call ended with its error. */
+export function candidateLeft(call: CallState, outcome: CandidateRecord['outcome'], kind: KeelErrorKind): void {
+  const current = currentEntry(call);
+  if (!current) return;
+  current.record.outcome = outcome;
+  current.record.kind = kind;
+}
+
+/** Adds what one of the current candidate's attempts was charged; `undefined`: unpriced. */
+export function chargeCandidate(call: CallState, costUsd: number | undefined): void {
+  const current = currentEntry(call);
+  if (!current) return;
+  current.record.costUsd = costUsd === undefined || current.record.costUsd === undefined ? undefined : roundUsd(current.record.costUsd + costUsd);
+}
+
+/** The call's candidate records so far, attempts counted from the attempt log. */
+export function candidatesOf(call: CallState): readonly CandidateRecord[] {
+  const list = logs.get(call);
+  if (!list) return [];
+  return list.map((entry, i) => {
+    const end = list[i + 1]?.firstAttempt ?? call.attempts.length;
+    return { ...entry.record, attempts: entry.record.outcome === 'skipped' ? 0 : end - entry.firstAttempt };
+  });
+}
