@@ -49,8 +49,13 @@ export const failoverOptionsSchema = z
   .object({
     /** Per error kind: `retry`, `failover` or `fail`; merged over {@link DEFAULT_FAILOVER_ACTIONS}. */
     actions: z.partialRecord(z.enum(KEEL_ERROR_KINDS as [KeelErrorKind, ...KeelErrorKind[]]), z.enum(FAILOVER_ACTIONS)).default({}),
-    /** Recovery after a stream's first token (see docs/failover.md). @default 'auto' */
-    midStream: z.enum(MID_STREAM_RECOVERY).default('auto'),
+    /**
+     * Recovery after a stream's first token (see docs/failover.md). The default recovers only by
+     * continuation, which cannot diverge; a restart costs a whole new answer and joins only when
+     * the model regenerates the same prefix (temperature 0, a seed), so it is opted into.
+     * @default 'continue'
+     */
+    midStream: z.enum(MID_STREAM_RECOVERY).default('continue'),
     /** Recovery attempts per stream after its first token. @default 2 */
     maxRecoveries: z.number().int().min(0).max(10).default(2),
     /** No candidate's context window fits: `fail` or `trim-oldest` (keeps system prompts and the last turn). @default 'fail' */

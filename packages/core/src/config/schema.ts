@@ -110,6 +110,11 @@ export const modelRefSchema = z
      * (`models/context-windows.ts`); used to fall over only to a larger window on `context_length`.
      */
     contextWindow: z.number().int().positive().optional(),
+    /**
+     * Whether this model continues a trailing assistant message (mid-stream recovery by
+     * continuation). @default true for the `anthropic` and `llamacpp` providers, else false
+     */
+    prefill: z.boolean().optional(),
   })
   .strict();
 

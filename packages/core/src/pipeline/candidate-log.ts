@@ -48,9 +48,40 @@ export function candidateLeft(call: CallState, outcome: CandidateRecord['outcome
   current.record.kind = kind;
 }
 
-/** Adds what one of the current candidate's attempts was charged; `undefined`: unpriced. */
-export function chargeCandidate(call: CallState, costUsd: number | undefined): void {
+/** A handle on the candidate being read now, to mark it after others were opened. */
+export type CandidateHandle = object;
+
+export function currentCandidate(call: CallState): CandidateHandle | undefined {
+  return currentEntry(call);
+}
+
+/** Marks a candidate found by {@link currentCandidate}. */
+export function markCandidate(handle: CandidateHandle | undefined, outcome: CandidateRecord['outcome'], kind: KeelErrorKind): void {
+  const entry = handle as Entry | undefined;
+  if (!entry) return;
+  entry.record.outcome = outcome;
+  entry.record.kind = kind;
+}
+
+/** A stream broke after its first token: marks the candidate being read, unless recovery already marked it. */
+export function candidateBroke(call: CallState, kind: KeelErrorKind): void {
   const current = currentEntry(call);
+  if (current?.record.outcome === 'answered') markCandidate(current, 'failed', kind);
+}
+
+/** What the call cost over every candidate, in USD; `undefined` when any part is unpriced. */
+export function callCostUsd(call: CallState): number | undefined {
+  let total = 0;
+  for (const entry of logs.get(call) ?? []) {
+    if (entry.record.costUsd === undefined) return undefined;
+    total += entry.record.costUsd;
+  }
+  return roundUsd(total);
+}
+
+/** Adds what one of the current candidate's attempts was charged; `undefined`: unpriced. */
+export function chargeCandidate(call: CallState, costUsd: number | undefined, handle?: CandidateHandle): void {
+  const current = (handle as Entry | undefined) ?? currentEntry(call);
   if (!current) return;
   current.record.costUsd = costUsd === undefined || current.record.costUsd === undefined ? undefined : roundUsd(current.record.costUsd + costUsd);
 }

@@ -29,6 +29,7 @@ import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
 import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
+import { createStreamRecovery } from './stream-recovery.js';
 import { createKeelStream } from './keel-stream.js';
 
 /**
@@ -285,28 +286,32 @@ export function createKeel(options: KeelOptions): Keel {
   function stream(request: ChatRequest, streamOptions: StreamOptions = {}): KeelStream {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
+    // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
+    const openLeg = (request: ValidatedRequest) => async (candidate: ModelRef) => {
+      const { hold, target } = await admit(feature, request, call, candidate, deadline);
+      try {
+        const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(request, feature, target, includeRaw, hold)));
+        return { opened, hold, target };
+      } catch (error) {
+        await settleCall(hold, undefined, NOTHING_SERVED, true);
+        throw error;
+      }
+    };
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
       let ticket: RateTicket | undefined;
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, async (candidate) => {
-          const { hold, target } = await admit(feature, validated, call, candidate, deadline);
-          try {
-            const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, includeRaw, hold)));
-            return { opened, hold, target };
-          } catch (error) {
-            await settleCall(hold, undefined, NOTHING_SERVED, true);
-            throw error;
-          }
-        });
+        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, openLeg(validated));
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
         announceFinish(events, breakers, call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
       }
-      const { opened, hold, target } = admitted;
+      const { opened, hold } = admitted;
+      // The leg being read: recovery replaces it, and the last one settles the call.
+      let leg: typeof admitted & { settled?: HoldSettled | undefined } = admitted;
       if (events.active) {
         events.emit({
           type: 'stream.first_token',
@@ -329,19 +334,39 @@ export function createKeel(options: KeelOptions): Keel {
         // Streamed output is charged before it is handed out (see stream-meter.ts); the
         // provider's usage settles it.
         meter: hold ? createStreamMeter(hold) : undefined,
-        costOf: (usage) => admission.cost(target, usage),
+        costOf: (usage) => admission.cost(leg.target, usage),
+        // The drop-ins hand raw SDK chunks out as they come: a second leg's would repeat text.
+        recover: includeRaw
+          ? undefined
+          : createStreamRecovery({
+              feature,
+              request: validated,
+              call,
+              candidates: candidatesFor(feature, validated.model),
+              callerSignal: validated.signal,
+              settleBroken: async ({ usage, legText }) => {
+                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true }, true);
+                // Kept for the call's end should no other leg open: the hold is settled only once.
+                leg = { ...leg, settled };
+                return admission.cost(leg.target, usage ?? settled?.charged ?? { inputTokens: estimateTokens(validated.messages), outputTokens: estimateTextTokens(legText) });
+              },
+              open: async (plan) => {
+                leg = await withFallback(plan, call, deadline, floorMs, openLeg(plan.request));
+                return { opened: leg.opened, meter: leg.hold ? createStreamMeter(leg.hold) : undefined };
+              },
+            }),
         onSettled: async ({ result, error, usage, text }) => {
           // A stream the provider finished; one Keel cut for its budget did not answer in full.
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
           // The provider accepted the request (the stream opened): without usage, its input and
           // the output served are still charged.
-          const settled = await settleCall(hold, ticket, { usage, answered, text, accepted: true }, true);
+          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true }, true)) ?? leg.settled;
           const budgetRemaining = settled?.remaining;
-          if (!usage && answered) announceMissingUsage(call, true, opened.provider, result.model, settled);
+          if (!usage && answered) announceMissingUsage(call, true, leg.opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {
             outcome: error ? error.kind : 'ok',
-            provider: opened.provider,
-            model: result?.model ?? opened.model,
+            provider: leg.opened.provider,
+            model: result?.model ?? leg.opened.model,
             usage,
             ttftMs: result?.ttftMs,
             finishReason: result?.finishReason,

@@ -84,6 +84,16 @@ function message(plan: ReplyPlan, content: unknown[], stopReason: string | null,
   };
 }
 
+/** The text of the last message when it is the assistant's (a prefill the reply continues). */
+function trailingAssistantText(messages: unknown): string | undefined {
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  const last = messages[messages.length - 1] as { role?: unknown; content?: unknown } | null;
+  if (last?.role !== 'assistant') return undefined;
+  if (typeof last.content === 'string') return last.content;
+  if (!Array.isArray(last.content)) return undefined;
+  return last.content.map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : '')).join('');
+}
+
 /** Anthropic Messages (`POST /v1/messages`). Every SSE frame has an `event:` line. */
 export const anthropicWire: WireFormat = {
   name: 'anthropic',
@@ -104,6 +114,7 @@ export const anthropicWire: WireFormat = {
       // SDK 1.x sends the key as a bearer token; older clients and curl use x-api-key.
       apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
       lastUserText: lastUserText(record['messages']),
+      prefill: trailingAssistantText(record['messages']),
     };
   },
 

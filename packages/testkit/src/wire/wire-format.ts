@@ -14,6 +14,11 @@ export interface WireRequestInfo {
   readonly apiKey: string | undefined;
   /** The text of the last user message, for error bodies that echo the request. */
   readonly lastUserText?: string | undefined;
+  /**
+   * Anthropic: the text of a trailing assistant message (a prefill). The reply continues it:
+   * when the reply text starts with the prefill, only the rest is sent, as the real API does.
+   */
+  readonly prefill?: string | undefined;
 }
 
 /** An error as a fault describes it; every field falls back to the wire's default for the status. */
