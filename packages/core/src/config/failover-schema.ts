@@ -45,6 +45,25 @@ export type MidStreamRecovery = (typeof MID_STREAM_RECOVERY)[number];
 export const CONTEXT_OVERFLOW = ['fail', 'trim-oldest'] as const;
 export type ContextOverflow = (typeof CONTEXT_OVERFLOW)[number];
 
+/** Hedged streams (opt-in): a backup request to the next candidate when the first token is late. */
+export const hedgeOptionsSchema = z
+  .object({
+    /** Send the backup this long after the primary started, while no token has arrived. @default 2000 */
+    delayMs: z.number().int().min(0).max(2_147_483_647).default(2_000),
+    /**
+     * Instead, once `minSamples` streams of this feature were seen: this percentile (e.g. 95) of
+     * their time to first token, so only the slowest ~(100 − p) % of calls are hedged.
+     */
+    percentile: z.number().gt(0).lt(100).optional(),
+    /** Streams observed before `percentile` replaces `delayMs`. @default 20 */
+    minSamples: z.number().int().min(1).default(20),
+    /** Hedges allowed as a share of this feature's calls in a rolling 10 s window. @default 0.05 */
+    maxRatio: z.number().min(0).max(1).default(0.05),
+  })
+  .strict();
+
+export type HedgeOptions = z.output<typeof hedgeOptionsSchema>;
+
 export const failoverOptionsSchema = z
   .object({
     /** Per error kind: `retry`, `failover` or `fail`; merged over {@link DEFAULT_FAILOVER_ACTIONS}. */
@@ -60,6 +79,8 @@ export const failoverOptionsSchema = z
     maxRecoveries: z.number().int().min(0).max(10).default(2),
     /** No candidate's context window fits: `fail` or `trim-oldest` (keeps system prompts and the last turn). @default 'fail' */
     contextOverflow: z.enum(CONTEXT_OVERFLOW).default('fail'),
+    /** Hedged streams; off unless set (see docs/failover.md). */
+    hedge: hedgeOptionsSchema.optional(),
   })
   .strict();
 
@@ -69,6 +90,7 @@ export interface ResolvedFailover {
   readonly midStream: MidStreamRecovery;
   readonly maxRecoveries: number;
   readonly contextOverflow: ContextOverflow;
+  readonly hedge: HedgeOptions | undefined;
 }
 
 type FailoverInput = z.input<typeof failoverOptionsSchema>;
@@ -77,5 +99,5 @@ type FailoverInput = z.input<typeof failoverOptionsSchema>;
 export function resolveFailover(base: Partial<FailoverInput> | undefined, own: Partial<FailoverInput> | undefined): ResolvedFailover {
   const parsed = failoverOptionsSchema.parse({ ...base, ...own, actions: { ...base?.actions, ...own?.actions } });
   const actions = Object.fromEntries(KEEL_ERROR_KINDS.map((kind) => [kind, parsed.actions[kind] ?? DEFAULT_FAILOVER_ACTIONS[kind] ?? 'fail']));
-  return { ...parsed, actions: actions as Record<KeelErrorKind, FailoverAction> };
+  return { ...parsed, hedge: parsed.hedge, actions: actions as Record<KeelErrorKind, FailoverAction> };
 }

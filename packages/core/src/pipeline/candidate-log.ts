@@ -9,6 +9,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 interface Entry {
   readonly record: Mutable<CandidateRecord>;
   readonly firstAttempt: number;
+  /** One of a hedged pair: its attempts interleave with the other's, so they are told apart by model. */
+  hedged?: boolean;
 }
 
 /** Per call, kept beside its state (no field on CallState: the log is this module's business). */
@@ -21,8 +23,10 @@ function entries(call: CallState): Entry[] {
 }
 
 /** Opens the record of a candidate about to be tried (outcome `answered` until it is left). */
-export function candidateStarted(call: CallState, ref: { readonly provider: string; readonly model: string }): void {
-  entries(call).push({ record: { provider: ref.provider, model: ref.model, outcome: 'answered', attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length });
+export function candidateStarted(call: CallState, ref: { readonly provider: string; readonly model: string }, hedged = false): CandidateHandle {
+  const entry: Entry = { record: { provider: ref.provider, model: ref.model, outcome: 'answered', attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length, hedged };
+  entries(call).push(entry);
+  return entry;
 }
 
 /** A candidate not sent at all (its window cannot hold the prompt). */
@@ -35,9 +39,9 @@ export function candidateNotStarted(call: CallState): void {
   entries(call).pop();
 }
 
-/** The candidate tried last (skipped ones aside). */
+/** The candidate tried last (skipped ones and hedge losers aside). */
 function currentEntry(call: CallState): Entry | undefined {
-  return entries(call).findLast((entry) => entry.record.outcome !== 'skipped');
+  return entries(call).findLast((entry) => entry.record.outcome !== 'skipped' && entry.record.outcome !== 'hedge_lost');
 }
 
 /** The current candidate was left: for the next one, or the call ended with its error. */
@@ -56,7 +60,7 @@ export function currentCandidate(call: CallState): CandidateHandle | undefined {
 }
 
 /** Marks a candidate found by {@link currentCandidate}. */
-export function markCandidate(handle: CandidateHandle | undefined, outcome: CandidateRecord['outcome'], kind: KeelErrorKind): void {
+export function markCandidate(handle: CandidateHandle | undefined, outcome: CandidateRecord['outcome'], kind: KeelErrorKind | undefined): void {
   const entry = handle as Entry | undefined;
   if (!entry) return;
   entry.record.outcome = outcome;
@@ -91,7 +95,17 @@ export function candidatesOf(call: CallState): readonly CandidateRecord[] {
   const list = logs.get(call);
   if (!list) return [];
   return list.map((entry, i) => {
+    if (entry.record.outcome === 'skipped') return { ...entry.record };
+    if (entry.hedged) return { ...entry.record, attempts: countUntilNextOf(list, i, call) };
     const end = list[i + 1]?.firstAttempt ?? call.attempts.length;
-    return { ...entry.record, attempts: entry.record.outcome === 'skipped' ? 0 : end - entry.firstAttempt };
+    return { ...entry.record, attempts: end - entry.firstAttempt };
   });
+}
+
+/** A hedged entry's attempts end where the next entry of the same model (a recovery leg) starts. */
+function countUntilNextOf(list: readonly Entry[], index: number, call: CallState): number {
+  const { provider, model } = list[index]!.record;
+  const later = list.slice(index + 1).find((entry) => entry.record.provider === provider && entry.record.model === model);
+  const end = later?.firstAttempt ?? call.attempts.length;
+  return call.attempts.slice(list[index]!.firstAttempt, end).filter((a) => a.provider === provider && a.model === model).length;
 }

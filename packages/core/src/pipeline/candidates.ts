@@ -3,9 +3,10 @@ import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { contextWindowOf } from '../models/context-windows.js';
 import { isTooLateToStart } from '../policies/timeout.js';
-import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted } from './candidate-log.js';
+import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted, markCandidate, type CandidateHandle } from './candidate-log.js';
 import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
+import { raceHedged } from './hedge.js';
 
 /** The models to try, in order: the request's model override replaces the primary's model. */
 export function candidatesFor(feature: ResolvedFeature, modelOverride: string | undefined): readonly ModelRef[] {
@@ -27,6 +28,16 @@ export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest
 
 const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
 
+/** Hedging for one call (streams, `failover.hedge`): how long before the backup, and how to release a loser. */
+export interface FallbackHedge<T> {
+  readonly delayMs: number;
+  readonly callerSignal: AbortSignal | undefined;
+  /** Takes one hedge from the feature's hedge budget. */
+  mayHedge(): boolean;
+  /** A backup (or primary) that opened after the other had won: close it and settle its hold. */
+  dispose(value: T): void;
+}
+
 /**
  * Runs `attempt` for each candidate until one succeeds. After a failure it moves on when the
  * feature's action for that kind is `retry` (the retries are spent) or `failover`, never past a
@@ -36,13 +47,17 @@ const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
  * Context windows: a candidate the prompt is known not to fit (see `fitsContextWindow`) is
  * skipped without sending; after a `context_length` only candidates with a larger known window
  * are tried; with none left the call ends with a `context_length` error saying so.
+ *
+ * With `hedge`, the first candidate races a backup on the second once `hedge.delayMs` passes
+ * without a result (see hedge.ts); when both fail, the fallback goes on from the third.
  */
 export async function withFallback<T>(
   plan: FallbackPlan,
   call: CallState,
   deadline: number,
   floorMs: number,
-  attempt: (candidate: ModelRef) => Promise<T>,
+  attempt: (candidate: ModelRef, signal?: AbortSignal) => Promise<T>,
+  hedge?: FallbackHedge<T>,
 ): Promise<T> {
   const { candidates, feature, request } = plan;
   const actions = feature.failover.actions;
@@ -52,7 +67,10 @@ export async function withFallback<T>(
   let last: ModelRef | undefined;
   // After a context_length: the largest window known too small; only a larger one may answer.
   let tooSmall: number | undefined;
+  // A candidate already tried as a hedge backup is not tried again.
+  let skipIndex = -1;
   for (const [index, candidate] of candidates.entries()) {
+    if (index === skipIndex) continue;
     call.candidatesLeft = candidates.length - index - 1;
     const window = contextWindowOf(candidate);
     if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {
@@ -66,9 +84,12 @@ export async function withFallback<T>(
       continue;
     }
     if (tried && lastError) announceFallback(call, tried, candidate, lastError);
-    candidateStarted(call, candidate);
     tried = undefined;
+    const backup = hedge && index === 0 ? candidates[1] : undefined;
+    const race = { backupSent: false };
     try {
+      if (hedge && backup && fitsContextWindow(feature, request, backup)) return await hedged(call, candidate, backup, attempt, hedge, race);
+      candidateStarted(call, candidate);
       return await attempt(candidate);
     } catch (error) {
       if (!KeelError.is(error)) throw error;
@@ -79,8 +100,10 @@ export async function withFallback<T>(
         throw lastError;
       }
       lastError = error;
-      tried = candidate;
-      last = candidate;
+      // Both sides of a hedge failed: the backup was the second candidate, so the third is next.
+      if (race.backupSent) skipIndex = 1;
+      tried = race.backupSent ? backup : candidate;
+      last = tried;
       const deadlineLeft = deadline - call.clock.now() >= floorMs;
       const isDeadline = error.kind === 'timeout' && !error.retryable;
       const stop = actions[error.kind] === 'fail' || !deadlineLeft || isDeadline;
@@ -99,6 +122,40 @@ export async function withFallback<T>(
     });
   }
   throw lastError ?? new KeelError('bad_request', 'Feature has no candidate models');
+}
+
+/** The first candidate raced against a backup on the second; the loser is cancelled and marked `hedge_lost`. */
+async function hedged<T>(
+  call: CallState,
+  primary: ModelRef,
+  backup: ModelRef,
+  attempt: (candidate: ModelRef, signal?: AbortSignal) => Promise<T>,
+  hedge: FallbackHedge<T>,
+  state: { backupSent: boolean },
+): Promise<T> {
+  const handles: Partial<Record<'primary' | 'backup', CandidateHandle>> = {};
+  const outcome = await raceHedged<T>({
+    clock: call.clock,
+    delayMs: hedge.delayMs,
+    callerSignal: hedge.callerSignal,
+    mayHedge: () => hedge.mayHedge(),
+    dispose: (value) => hedge.dispose(value),
+    start: (side, signal) => {
+      const ref = side === 'primary' ? primary : backup;
+      handles[side] = candidateStarted(call, ref, true);
+      return attempt(ref, signal);
+    },
+  });
+  if (outcome.ok) {
+    if (outcome.backupSent) markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
+    return outcome.value;
+  }
+  const error = outcome.error;
+  // Both sides failed (or the primary did before the backup was due): the primary was left for
+  // the backup or the next candidate; the later failure decides what follows.
+  state.backupSent = outcome.backupSent;
+  if (outcome.backupSent && KeelError.is(error)) markCandidate(handles.primary, 'failed_over', error.kind);
+  throw error;
 }
 
 function announceFallback(call: CallState, from: ModelRef, to: ModelRef, error: KeelError): void {

@@ -30,6 +30,8 @@ import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
 import { createStreamRecovery } from './stream-recovery.js';
+import { Hedger, hedgeFor } from './hedge.js';
+import { nextHoldId } from './hold-id.js';
 import { createKeelStream } from './keel-stream.js';
 
 /**
@@ -142,6 +144,7 @@ export function createKeel(options: KeelOptions): Keel {
     const openStream = openStreamAttempt(feature.timeouts);
     const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor, actions: feature.failover.actions });
     return {
+      hedger: feature.failover.hedge ? new Hedger(feature.failover.hedge, clock) : undefined,
       chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
         ctx.call.sent = true;
         return ctx.target.provider.chat(ctx.target.request, ctx);
@@ -198,7 +201,7 @@ export function createKeel(options: KeelOptions): Keel {
   /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */
   async function admit(feature: ResolvedFeature, validated: ValidatedRequest, call: CallState, candidate: ModelRef, deadline: number) {
     // Features without a budget skip the await entirely: no extra ticks on their hot path.
-    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, call.id, deadline) : undefined;
+    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, nextHoldId(call), deadline) : undefined;
     return { hold, target: hold?.candidate ?? candidate };
   }
 
@@ -287,10 +290,10 @@ export function createKeel(options: KeelOptions): Keel {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
-    const openLeg = (request: ValidatedRequest) => async (candidate: ModelRef) => {
+    const openLeg = (request: ValidatedRequest) => async (candidate: ModelRef, signal?: AbortSignal) => {
       const { hold, target } = await admit(feature, request, call, candidate, deadline);
       try {
-        const opened = await chain.stream(context(call, target, deadline, validated.signal, providerRequest(request, feature, target, includeRaw, hold)));
+        const opened = await chain.stream(context(call, target, deadline, signal ?? validated.signal, providerRequest(request, feature, target, includeRaw, hold)));
         return { opened, hold, target };
       } catch (error) {
         await settleCall(hold, undefined, NOTHING_SERVED, true);
@@ -302,7 +305,7 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, openLeg(validated));
+        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, openLeg(validated), hedgeFor(chain.hedger, validated.signal));
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
@@ -312,6 +315,7 @@ export function createKeel(options: KeelOptions): Keel {
       const { opened, hold } = admitted;
       // The leg being read: recovery replaces it, and the last one settles the call.
       let leg: typeof admitted & { settled?: HoldSettled | undefined } = admitted;
+      chain.hedger?.observe(clock.now() - call.startedAt);
       if (events.active) {
         events.emit({
           type: 'stream.first_token',
