@@ -101,3 +101,16 @@ export function resolveFailover(base: Partial<FailoverInput> | undefined, own: P
   const actions = Object.fromEntries(KEEL_ERROR_KINDS.map((kind) => [kind, parsed.actions[kind] ?? DEFAULT_FAILOVER_ACTIONS[kind] ?? 'fail']));
   return { ...parsed, hedge: parsed.hedge, actions: actions as Record<KeelErrorKind, FailoverAction> };
 }
+
+/** Per provider id: a concurrency limit and a bounded queue (policies/bulkhead.ts). Off unless set. */
+export const bulkheadsSchema = z.record(
+  z.string().min(1),
+  z
+    .object({
+      /** Attempts in flight to the provider at once; a stream counts until it ends. */
+      maxConcurrent: z.number().int().min(1),
+      /** Attempts that may wait for a slot (until their deadline); more are refused as `overloaded`. @default 0 */
+      maxQueue: z.number().int().min(0).default(0),
+    })
+    .strict(),
+);

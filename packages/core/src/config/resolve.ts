@@ -84,6 +84,8 @@ export interface ResolvedConfig {
   readonly features: ReadonlyMap<string, ResolvedFeature>;
   readonly breaker: BreakerOptions;
   readonly retryBudget: RetryBudgetOptions;
+  /** Per provider id; empty when no bulkhead is configured. */
+  readonly bulkheads: Readonly<Record<string, { readonly maxConcurrent: number; readonly maxQueue: number }>>;
 }
 
 /**
@@ -138,5 +140,6 @@ export function resolveConfig(
     features: resolved,
     breaker: breakerOptionsSchema.parse(base.breaker ?? {}),
     retryBudget: retryBudgetOptionsSchema.parse(base.retryBudget ?? {}),
+    bulkheads: base.bulkheads ?? {},
   };
 }

@@ -3,7 +3,7 @@ import type { CompiledBudget } from '../budgets/plan.js';
 import { featureBudgetSchema } from '../budgets/schema.js';
 import type { CompiledRateLimits } from '../rate-limits/plan.js';
 import { featureRateLimitsSchema } from '../rate-limits/schema.js';
-import { failoverOptionsSchema, type ResolvedFailover } from './failover-schema.js';
+import { bulkheadsSchema, failoverOptionsSchema, type ResolvedFailover } from './failover-schema.js';
 
 /**
  * The longest delay a timer can hold: Node clamps anything above 2^31−1 ms to 1 ms, so a longer
@@ -146,6 +146,8 @@ export const defaultsSchema = z
     retry: retryOptionsSchema.partial().optional(),
     timeouts: timeoutOptionsSchema.partial().optional(),
     failover: failoverOptionsSchema.partial().optional(),
+    /** Per provider id: `{ maxConcurrent, maxQueue }` (see docs/failover.md). */
+    bulkheads: bulkheadsSchema.optional(),
     breaker: breakerOptionsSchema.partial().optional(),
     retryBudget: retryBudgetOptionsSchema.partial().optional(),
   })

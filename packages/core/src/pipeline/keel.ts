@@ -7,6 +7,7 @@ import { EventHub, type KeelEventListener } from '../events/events.js';
 import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
+import { Bulkhead, bulkheadPolicy } from '../policies/bulkhead.js';
 import { RetryBudget } from '../policies/retry-budget.js';
 import { attemptFloorMs, attemptTimeoutPolicy, NEVER_ABORTS } from '../policies/timeout.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -132,6 +133,7 @@ export function createKeel(options: KeelOptions): Keel {
     return budget;
   };
   const breakerPolicy = circuitBreakerPolicy(breakers);
+  const bulkheads = new Map(Object.entries(config.bulkheads).map(([id, limits]) => [id, new Bulkhead(id, limits, clock)]));
   // Call ids: unique per instance (a random prefix) without a UUID per call; budget
   // reservations are keyed by them, so they stay unique across replicas sharing a store.
   const instanceId = randomUUID().slice(0, 8);
@@ -145,11 +147,11 @@ export function createKeel(options: KeelOptions): Keel {
     const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor, actions: feature.failover.actions });
     return {
       hedger: feature.failover.hedge ? new Hedger(feature.failover.hedge, clock) : undefined,
-      chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
+      chat: compose([retry, bulkheadPolicy(bulkheads, feature.timeouts.minAttemptMs), breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
         ctx.call.sent = true;
         return ctx.target.provider.chat(ctx.target.request, ctx);
       }),
-      stream: compose([retry, breakerPolicy], (ctx) => {
+      stream: compose([retry, bulkheadPolicy(bulkheads, feature.timeouts.minAttemptMs), breakerPolicy], (ctx) => {
         ctx.call.sent = true;
         return openStream(ctx);
       }),
