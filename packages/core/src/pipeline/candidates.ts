@@ -7,6 +7,7 @@ import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted,
 import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
 import { raceHedged } from './hedge.js';
+import { trimOldest } from './trim.js';
 
 /** The models to try, in order: the request's model override replaces the primary's model. */
 export function candidatesFor(feature: ResolvedFeature, modelOverride: string | undefined): readonly ModelRef[] {
@@ -20,6 +21,8 @@ export interface FallbackPlan {
   readonly feature: ResolvedFeature;
   readonly request: ValidatedRequest;
   readonly candidates: readonly ModelRef[];
+  /** Set on the retry with the oldest turns dropped (`failover.contextOverflow: 'trim-oldest'`). */
+  readonly trimmed?: boolean | undefined;
 }
 
 export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest): FallbackPlan {
@@ -56,7 +59,7 @@ export async function withFallback<T>(
   call: CallState,
   deadline: number,
   floorMs: number,
-  attempt: (candidate: ModelRef, signal?: AbortSignal) => Promise<T>,
+  attempt: (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => Promise<T>,
   hedge?: FallbackHedge<T>,
 ): Promise<T> {
   const { candidates, feature, request } = plan;
@@ -88,9 +91,11 @@ export async function withFallback<T>(
     const backup = hedge && index === 0 ? candidates[1] : undefined;
     const race = { backupSent: false };
     try {
-      if (hedge && backup && fitsContextWindow(feature, request, backup)) return await hedged(call, candidate, backup, attempt, hedge, race);
+      if (hedge && backup && fitsContextWindow(feature, request, backup)) {
+        return await hedged(call, candidate, backup, (ref, signal) => attempt(ref, signal, request), hedge, race);
+      }
       candidateStarted(call, candidate);
-      return await attempt(candidate);
+      return await attempt(candidate, undefined, request);
     } catch (error) {
       if (!KeelError.is(error)) throw error;
       // A candidate that found no time to start sent nothing: the previous failure says more.
@@ -112,6 +117,15 @@ export async function withFallback<T>(
       if (error.kind === 'context_length') tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
     }
   }
+  if (lastError?.kind === 'context_length' && feature.failover.contextOverflow === 'trim-oldest' && !plan.trimmed) {
+    // No window holds the whole conversation: drop its oldest turns to fit the largest one.
+    const largest = [...candidates].sort((a, b) => (contextWindowOf(b) ?? 0) - (contextWindowOf(a) ?? 0))[0];
+    const trimmed = largest && contextWindowOf(largest) !== undefined ? trimOldest(feature, request, largest) : undefined;
+    if (largest && trimmed) {
+      if (last) candidateLeft(call, 'failed_over', lastError.kind);
+      return withFallback({ ...plan, request: trimmed, candidates: [largest], trimmed: true }, call, deadline, floorMs, attempt);
+    }
+  }
   // No candidate was left to fall over to: the last one tried is where the call failed.
   if (last && lastError) candidateLeft(call, 'failed', lastError.kind);
   if (lastError?.kind === 'context_length') {
@@ -129,7 +143,7 @@ async function hedged<T>(
   call: CallState,
   primary: ModelRef,
   backup: ModelRef,
-  attempt: (candidate: ModelRef, signal?: AbortSignal) => Promise<T>,
+  attempt: (candidate: ModelRef, signal: AbortSignal) => Promise<T>,
   hedge: FallbackHedge<T>,
   state: { backupSent: boolean },
 ): Promise<T> {

@@ -213,11 +213,11 @@ export function createKeel(options: KeelOptions): Keel {
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, async (candidate) => {
-        const { hold, target } = await admit(feature, validated, call, candidate, deadline);
+      const answered = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, async (candidate, _signal, request) => {
+        const { hold, target } = await admit(feature, request, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            context(call, target, deadline, validated.signal, providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold)),
+            context(call, target, deadline, validated.signal, providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -292,7 +292,7 @@ export function createKeel(options: KeelOptions): Keel {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
     // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
-    const openLeg = (request: ValidatedRequest) => async (candidate: ModelRef, signal?: AbortSignal) => {
+    const openLeg = async (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => {
       const { hold, target } = await admit(feature, request, call, candidate, deadline);
       try {
         const opened = await chain.stream(context(call, target, deadline, signal ?? validated.signal, providerRequest(request, feature, target, includeRaw, hold)));
@@ -307,7 +307,7 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, openLeg(validated), hedgeFor(chain.hedger, validated.signal));
+        admitted = await withFallback(fallbackPlan(feature, validated), call, deadline, floorMs, openLeg, hedgeFor(chain.hedger, validated.signal));
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
@@ -357,7 +357,7 @@ export function createKeel(options: KeelOptions): Keel {
                 return admission.cost(leg.target, usage ?? settled?.charged ?? { inputTokens: estimateTokens(validated.messages), outputTokens: estimateTextTokens(legText) });
               },
               open: async (plan) => {
-                leg = await withFallback(plan, call, deadline, floorMs, openLeg(plan.request));
+                leg = await withFallback(plan, call, deadline, floorMs, openLeg);
                 return { opened: leg.opened, meter: leg.hold ? createStreamMeter(leg.hold) : undefined };
               },
             }),

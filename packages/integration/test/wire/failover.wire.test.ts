@@ -163,4 +163,32 @@ describe('context-window pre-check (openai wire: tiktoken counts exactly)', () =
     expect(result.model).toBe('gpt-4');
     keel.close();
   });
+
+  const conversation = [
+    { role: 'system' as const, content: 'You are terse.' },
+    ...Array.from({ length: 6 }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `turn${i} ` + 'hello '.repeat(1_500) })),
+    { role: 'user' as const, content: 'And now?' },
+  ];
+
+  it('no window holds the conversation: a context_length error, nothing sent', async () => {
+    server = await createTestServer();
+    const { keel } = keelOver(WIRES[0]!, server, { models: [{ provider: 'openai', model: 'gpt-4' }] });
+    const error = await failure(keel.chat({ feature: 'f', messages: conversation }));
+    expect(error).toMatchObject({ kind: 'context_length', message: 'The prompt does not fit the context window of any candidate' });
+    expect(server.hits).toBe(0);
+    keel.close();
+  });
+
+  it("contextOverflow 'trim-oldest' drops the oldest turns, keeping the system prompt and the last message", async () => {
+    server = await createTestServer();
+    const { keel } = keelOver(WIRES[0]!, server, { models: [{ provider: 'openai', model: 'gpt-4' }], failover: { contextOverflow: 'trim-oldest' } });
+    const result = await keel.chat({ feature: 'f', messages: conversation });
+    expect(result.model).toBe('gpt-4');
+    const sent = (server.requests[0]!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(sent[0]).toEqual({ role: 'system', content: 'You are terse.' });
+    expect(sent.at(-1)).toEqual({ role: 'user', content: 'And now?' });
+    // ~1,500 tokens a turn in an 8,192 window (200 reserved for output): six do not fit, the newest five do.
+    expect(sent.slice(1, -1).map((m) => m.content.split(' ')[0])).toEqual(['turn1', 'turn2', 'turn3', 'turn4', 'turn5']);
+    keel.close();
+  });
 });
