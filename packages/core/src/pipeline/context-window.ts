@@ -2,6 +2,7 @@ import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import type { ValidatedRequest } from '../config/request.js';
 import { contextWindowOf } from '../models/context-windows.js';
 import { createTokenCounter } from '../tokens/counter.js';
+import { UPPER_BOUND_PER_MESSAGE, UPPER_BOUND_REPLY } from '../tokens/upper-bound.js';
 import { EXACT_COUNT_MAX_TOKENS } from './admission.js';
 
 /** Encoders are shared process-wide, so one counter here costs nothing extra. */
@@ -18,9 +19,17 @@ export function fitsContextWindow(feature: ResolvedFeature, request: ValidatedRe
   if (window === undefined) return true;
   const output = request.maxTokens ?? feature.maxTokens ?? 0;
   const uncounted = request.uncountedInputTokens ?? 0;
+  // Three UTF-8 bytes per UTF-16 unit at most: a bound on the byte bound without measuring bytes.
+  if (charBound(request.messages) + uncounted + output <= window) return true;
   const bound = counter.upperBound(request.messages);
   if (bound + uncounted + output <= window) return true;
   if (bound > EXACT_COUNT_MAX_TOKENS || !counter.hasExact(candidate.model)) return true;
   const exact = counter.exact(candidate.model, request.messages);
   return exact === undefined || exact + uncounted + output <= window;
+}
+
+function charBound(messages: ValidatedRequest['messages']): number {
+  let total = UPPER_BOUND_REPLY;
+  for (const message of messages) total += UPPER_BOUND_PER_MESSAGE + 3 * (message.role.length + message.content.length);
+  return total;
 }
