@@ -6,6 +6,7 @@ import { unpricedIssues } from '../pricing/assert-priced.js';
 import type { PriceCatalog } from '../pricing/table.js';
 import type { Provider } from '../provider/provider.js';
 import { compileRateLimits } from '../rate-limits/plan.js';
+import { resolveFailover } from './failover-schema.js';
 import {
   breakerOptionsSchema,
   defaultsSchema,
@@ -83,6 +84,8 @@ export interface ResolvedConfig {
   readonly features: ReadonlyMap<string, ResolvedFeature>;
   readonly breaker: BreakerOptions;
   readonly retryBudget: RetryBudgetOptions;
+  /** Per provider id; empty when no bulkhead is configured. */
+  readonly bulkheads: Readonly<Record<string, { readonly maxConcurrent: number; readonly maxQueue: number }>>;
 }
 
 /**
@@ -125,6 +128,7 @@ export function resolveConfig(
       maxRequestBytes: parsed.data.maxRequestBytes,
       retry: retryOptionsSchema.parse({ ...base.retry, ...parsed.data.retry }),
       timeouts: timeoutOptionsSchema.parse({ ...base.timeouts, ...parsed.data.timeouts }),
+      failover: resolveFailover(base.failover, parsed.data.failover),
       budget: budget && budget.limits.length + (budget.perRequest ? 1 : 0) > 0 ? compileFeatureBudget(name, budget) : undefined,
       rateLimits: rateLimits && rateLimits.length > 0 ? compileRateLimits(name, rateLimits) : undefined,
     });
@@ -136,5 +140,6 @@ export function resolveConfig(
     features: resolved,
     breaker: breakerOptionsSchema.parse(base.breaker ?? {}),
     retryBudget: retryBudgetOptionsSchema.parse(base.retryBudget ?? {}),
+    bulkheads: base.bulkheads ?? {},
   };
 }

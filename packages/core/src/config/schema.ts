@@ -4,6 +4,7 @@ import { featureBudgetSchema } from '../budgets/schema.js';
 import type { CompiledRateLimits } from '../rate-limits/plan.js';
 import { featureRateLimitsSchema } from '../rate-limits/schema.js';
 import { cascadeSchema } from '../pipeline/cascade-schema.js';
+import { bulkheadsSchema, failoverOptionsSchema, type ResolvedFailover } from './failover-schema.js';
 
 /**
  * The longest delay a timer can hold: Node clamps anything above 2^31−1 ms to 1 ms, so a longer
@@ -105,6 +106,16 @@ export const modelRefSchema = z
   .object({
     provider: z.string().min(1),
     model: z.string().min(1),
+    /**
+     * The model's context window in tokens (prompt + output), overriding Keel's catalog
+     * (`models/context-windows.ts`); used to fall over only to a larger window on `context_length`.
+     */
+    contextWindow: z.number().int().positive().optional(),
+    /**
+     * Whether this model continues a trailing assistant message (mid-stream recovery by
+     * continuation). @default true for the `anthropic` and `llamacpp` providers, else false
+     */
+    prefill: z.boolean().optional(),
   })
   .strict();
 
@@ -122,6 +133,8 @@ export const featureSchema = z
     maxRequestBytes: z.number().int().positive().default(DEFAULT_MAX_REQUEST_BYTES),
     retry: retryOptionsSchema.partial().optional(),
     timeouts: timeoutOptionsSchema.partial().optional(),
+    /** What each error kind does (retry, fail over, fail) and mid-stream recovery (see docs/failover.md). */
+    failover: failoverOptionsSchema.partial().optional(),
     /** Token / USD budgets reserved before every call (see docs/budgets.md). */
     budget: featureBudgetSchema.optional(),
     /** Tokens and requests per minute, per feature / user / tenant / globally. */
@@ -135,6 +148,9 @@ export const defaultsSchema = z
   .object({
     retry: retryOptionsSchema.partial().optional(),
     timeouts: timeoutOptionsSchema.partial().optional(),
+    failover: failoverOptionsSchema.partial().optional(),
+    /** Per provider id: `{ maxConcurrent, maxQueue }` (see docs/failover.md). */
+    bulkheads: bulkheadsSchema.optional(),
     breaker: breakerOptionsSchema.partial().optional(),
     retryBudget: retryBudgetOptionsSchema.partial().optional(),
   })
@@ -182,6 +198,7 @@ export interface ResolvedFeature {
   readonly maxRequestBytes: number;
   readonly retry: RetryOptions;
   readonly timeouts: TimeoutOptions;
+  readonly failover: ResolvedFailover;
   /** Compiled once at createKeel; absent when the feature has no budget. */
   readonly budget: CompiledBudget | undefined;
   readonly rateLimits: CompiledRateLimits | undefined;

@@ -1,5 +1,5 @@
 export { KeelError, sanitizeCause } from './keel-error.js';
-export type { AttemptRecord, BudgetDetails, KeelErrorOptions, OutputDetails, SanitizedCause } from './keel-error.js';
+export type { AttemptRecord, BudgetDetails, CandidateRecord, KeelErrorOptions, OutputDetails, SanitizedCause } from './keel-error.js';
 export { ERROR_KINDS, KEEL_ERROR_KINDS, CALLER_CAUSED_KINDS, isRetryableKind } from './kinds.js';
 export type { KeelErrorKind } from './kinds.js';
 export { redact } from './redact.js';

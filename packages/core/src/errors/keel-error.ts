@@ -21,6 +21,25 @@ export interface AttemptRecord {
 }
 
 /**
+ * One candidate model of a call and how Keel left it (see docs/failover.md):
+ * `answered`; `failed_over` (its failure sent the call to the next candidate); `skipped` (not
+ * sent: its context window cannot hold the prompt); `failed` (the call ended with its error);
+ * `recovered` (its stream broke after the first token and another attempt continued it);
+ * `hedge_lost` (a hedged request answered first and this one was cancelled).
+ */
+export interface CandidateRecord {
+  readonly provider: string;
+  readonly model: string;
+  readonly outcome: 'answered' | 'failed_over' | 'skipped' | 'failed' | 'recovered' | 'hedge_lost';
+  /** The error kind it was left for (none when it answered). */
+  readonly kind?: KeelErrorKind | undefined;
+  /** Attempts sent to it (0 when skipped). */
+  readonly attempts: number;
+  /** What its attempts were charged, in USD, when priced (0 when nothing was served). */
+  readonly costUsd?: number | undefined;
+}
+
+/**
  * A cause reduced to plain, scrubbed fields. The original SDK error is never kept: it can hold
  * request options, headers or a response body.
  */
@@ -61,6 +80,8 @@ export interface KeelErrorOptions {
   readonly status?: number | undefined;
   readonly retryAfterMs?: number | undefined;
   readonly attempts?: readonly AttemptRecord[] | undefined;
+  /** Every candidate the call tried, why each was left and what each cost. */
+  readonly candidates?: readonly CandidateRecord[] | undefined;
   /** Any thrown value; it is reduced to a {@link SanitizedCause}. */
   readonly cause?: unknown;
   /**
@@ -93,6 +114,8 @@ export class KeelError extends Error {
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly attempts: readonly AttemptRecord[];
+  /** Every candidate the call tried, why each was left and what each cost (empty before the pipeline attaches it). */
+  readonly candidates: readonly CandidateRecord[];
   override readonly cause: SanitizedCause | undefined;
   readonly issues: readonly string[] | undefined;
   readonly partialText: string | undefined;
@@ -118,6 +141,7 @@ export class KeelError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     // A key passed as a model name would otherwise reach JSON.stringify through the attempt log.
     this.attempts = (options.attempts ?? []).map((record) => redactAttempt(record, secrets));
+    this.candidates = (options.candidates ?? []).map((record) => redactAttempt(record, secrets));
     this.cause = options.cause === undefined ? undefined : sanitizeCause(options.cause, secrets, options.requestContent);
     // Issues can quote what the caller sent (a feature name, a key name): scrub them like the message.
     this.issues = options.issues?.map((issue) => scrub(issue, secrets, options.requestContent));
@@ -146,6 +170,7 @@ export class KeelError extends Error {
       status: overrides.status ?? this.status,
       retryAfterMs: overrides.retryAfterMs ?? this.retryAfterMs,
       attempts: overrides.attempts ?? this.attempts,
+      candidates: overrides.candidates ?? this.candidates,
       issues: overrides.issues ?? this.issues,
       partialText: overrides.partialText ?? this.partialText,
       budget: overrides.budget ?? this.budget,
@@ -168,6 +193,7 @@ export class KeelError extends Error {
       status: this.status,
       retryAfterMs: this.retryAfterMs,
       attempts: this.attempts,
+      candidates: this.candidates,
       issues: this.issues,
       budget: this.budget,
       // The hash only: the text (when kept) can echo the prompt.
@@ -219,7 +245,7 @@ function redactOptional(value: string | undefined, secrets: readonly string[]): 
   return value === undefined ? undefined : redact(value, secrets);
 }
 
-function redactAttempt(record: AttemptRecord, secrets: readonly string[]): AttemptRecord {
+function redactAttempt<T extends { readonly provider: string; readonly model: string }>(record: T, secrets: readonly string[]): T {
   const provider = redact(record.provider, secrets);
   const model = redact(record.model, secrets);
   return provider === record.provider && model === record.model ? record : { ...record, provider, model };

@@ -1,19 +1,13 @@
+import type { ValidatedRequest } from '../config/request.js';
 import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
-import type { KeelErrorKind } from '../errors/kinds.js';
+import { contextWindowOf } from '../models/context-windows.js';
 import { isTooLateToStart } from '../policies/timeout.js';
+import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted, markCandidate, type CandidateHandle } from './candidate-log.js';
+import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
-
-/** Failures that say "this model is unavailable right now": the next candidate may answer. */
-const FALLBACK_KINDS: ReadonlySet<KeelErrorKind> = new Set<KeelErrorKind>([
-  'circuit_open',
-  'overloaded',
-  'server',
-  'timeout',
-  'connection',
-  'rate_limited',
-  'not_found',
-]);
+import { raceHedged } from './hedge.js';
+import { trimOldest } from './trim.js';
 
 /** The models to try, in order: the request's model override replaces the primary's model. */
 export function candidatesFor(feature: ResolvedFeature, modelOverride: string | undefined): readonly ModelRef[] {
@@ -22,41 +16,162 @@ export function candidatesFor(feature: ResolvedFeature, modelOverride: string | 
   return [{ provider: primary!.provider, model: modelOverride }, ...rest];
 }
 
+/** What `withFallback` needs to know of a call: its candidates, its feature's actions, the request. */
+export interface FallbackPlan {
+  readonly feature: ResolvedFeature;
+  readonly request: ValidatedRequest;
+  readonly candidates: readonly ModelRef[];
+  /** Set on the retry with the oldest turns dropped (`failover.contextOverflow: 'trim-oldest'`). */
+  readonly trimmed?: boolean | undefined;
+}
+
+export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest): FallbackPlan {
+  return { feature, request, candidates: candidatesFor(feature, request.model) };
+}
+
+const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
+
+/** Hedging for one call (streams, `failover.hedge`): how long before the backup, and how to release a loser. */
+export interface FallbackHedge<T> {
+  readonly delayMs: number;
+  readonly callerSignal: AbortSignal | undefined;
+  /** Takes one hedge from the feature's hedge budget. */
+  mayHedge(): boolean;
+  /** A backup (or primary) that opened after the other had won: close it and settle its hold. */
+  dispose(value: T): void;
+}
+
 /**
- * Runs `attempt` for each candidate until one succeeds. It moves on only for failures that
- * another model could fix, never past a caller's abort, and only while at least `floorMs` (the
- * call's minimum time for an attempt) is left: otherwise the call ends with the failure it has.
+ * Runs `attempt` for each candidate until one succeeds. After a failure it moves on when the
+ * feature's action for that kind is `retry` (the retries are spent) or `failover`, never past a
+ * `fail`, a caller's abort or the deadline, and only while at least `floorMs` (the call's minimum
+ * time for an attempt) is left: otherwise the call ends with the failure it has.
+ *
+ * Context windows: a candidate the prompt is known not to fit (see `fitsContextWindow`) is
+ * skipped without sending; after a `context_length` only candidates with a larger known window
+ * are tried; with none left the call ends with a `context_length` error saying so.
+ *
+ * With `hedge`, the first candidate races a backup on the second once `hedge.delayMs` passes
+ * without a result (see hedge.ts); when both fail, the fallback goes on from the third.
  */
 export async function withFallback<T>(
-  candidates: readonly ModelRef[],
+  plan: FallbackPlan,
   call: CallState,
   deadline: number,
   floorMs: number,
-  attempt: (candidate: ModelRef) => Promise<T>,
+  attempt: (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => Promise<T>,
+  hedge?: FallbackHedge<T>,
 ): Promise<T> {
+  const { candidates, feature, request } = plan;
+  const actions = feature.failover.actions;
   let lastError: KeelError | undefined;
+  // The candidate that failed last (and has not been announced as left yet).
+  let tried: ModelRef | undefined;
+  let last: ModelRef | undefined;
+  // After a context_length: the largest window known too small; only a larger one may answer.
+  let tooSmall: number | undefined;
+  // A candidate already tried as a hedge backup is not tried again.
+  let skipIndex = -1;
   for (const [index, candidate] of candidates.entries()) {
+    if (index === skipIndex) continue;
+    call.candidatesLeft = candidates.length - index - 1;
+    const window = contextWindowOf(candidate);
+    if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {
+      tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
+      candidateSkipped(call, candidate, 'context_length');
+      lastError ??= new KeelError('context_length', `The prompt does not fit the context window of ${name(candidate)}`, {
+        retryable: false,
+        provider: candidate.provider,
+        model: candidate.model,
+      });
+      continue;
+    }
+    if (tried && lastError) announceFallback(call, tried, candidate, lastError);
+    tried = undefined;
+    const backup = hedge && index === 0 ? candidates[1] : undefined;
+    const race = { backupSent: false };
     try {
-      return await attempt(candidate);
+      if (hedge && backup && fitsContextWindow(feature, request, backup)) {
+        return await hedged(call, candidate, backup, (ref, signal) => attempt(ref, signal, request), hedge, race);
+      }
+      candidateStarted(call, candidate);
+      return await attempt(candidate, undefined, request);
     } catch (error) {
       if (!KeelError.is(error)) throw error;
       // A candidate that found no time to start sent nothing: the previous failure says more.
-      if (lastError && isTooLateToStart(error)) throw lastError;
+      if (lastError && isTooLateToStart(error)) {
+        candidateNotStarted(call);
+        candidateLeft(call, 'failed', lastError.kind);
+        throw lastError;
+      }
       lastError = error;
-      const next = candidates[index + 1];
+      // Both sides of a hedge failed: the backup was the second candidate, so the third is next.
+      if (race.backupSent) skipIndex = 1;
+      tried = race.backupSent ? backup : candidate;
+      last = tried;
       const deadlineLeft = deadline - call.clock.now() >= floorMs;
       const isDeadline = error.kind === 'timeout' && !error.retryable;
-      if (!next || !FALLBACK_KINDS.has(error.kind) || !deadlineLeft || isDeadline) throw error;
-      call.events.emit({
-        type: 'fallback',
-        callId: call.id,
-        feature: call.feature,
-        at: call.clock.now(),
-        from: `${candidate.provider}/${candidate.model}`,
-        to: `${next.provider}/${next.model}`,
-        kind: error.kind,
-      });
+      const stop = actions[error.kind] === 'fail' || !deadlineLeft || isDeadline;
+      candidateLeft(call, stop ? 'failed' : 'failed_over', error.kind);
+      if (stop) throw error;
+      if (error.kind === 'context_length') tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
     }
   }
+  if (lastError?.kind === 'context_length' && feature.failover.contextOverflow === 'trim-oldest' && !plan.trimmed) {
+    // No window holds the whole conversation: drop its oldest turns to fit the largest one.
+    const largest = [...candidates].sort((a, b) => (contextWindowOf(b) ?? 0) - (contextWindowOf(a) ?? 0))[0];
+    const trimmed = largest && contextWindowOf(largest) !== undefined ? trimOldest(feature, request, largest) : undefined;
+    if (largest && trimmed) {
+      if (last) candidateLeft(call, 'failed_over', lastError.kind);
+      return withFallback({ ...plan, request: trimmed, candidates: [largest], trimmed: true }, call, deadline, floorMs, attempt);
+    }
+  }
+  // No candidate was left to fall over to: the last one tried is where the call failed.
+  if (last && lastError) candidateLeft(call, 'failed', lastError.kind);
+  if (lastError?.kind === 'context_length') {
+    throw lastError.with({
+      message: last
+        ? `The prompt does not fit ${name(last)}, and no candidate has a larger context window that fits it`
+        : 'The prompt does not fit the context window of any candidate',
+    });
+  }
   throw lastError ?? new KeelError('bad_request', 'Feature has no candidate models');
+}
+
+/** The first candidate raced against a backup on the second; the loser is cancelled and marked `hedge_lost`. */
+async function hedged<T>(
+  call: CallState,
+  primary: ModelRef,
+  backup: ModelRef,
+  attempt: (candidate: ModelRef, signal: AbortSignal) => Promise<T>,
+  hedge: FallbackHedge<T>,
+  state: { backupSent: boolean },
+): Promise<T> {
+  const handles: Partial<Record<'primary' | 'backup', CandidateHandle>> = {};
+  const outcome = await raceHedged<T>({
+    clock: call.clock,
+    delayMs: hedge.delayMs,
+    callerSignal: hedge.callerSignal,
+    mayHedge: () => hedge.mayHedge(),
+    dispose: (value) => hedge.dispose(value),
+    start: (side, signal) => {
+      const ref = side === 'primary' ? primary : backup;
+      handles[side] = candidateStarted(call, ref, true);
+      return attempt(ref, signal);
+    },
+  });
+  if (outcome.ok) {
+    if (outcome.backupSent) markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
+    return outcome.value;
+  }
+  const error = outcome.error;
+  // Both sides failed (or the primary did before the backup was due): the primary was left for
+  // the backup or the next candidate; the later failure decides what follows.
+  state.backupSent = outcome.backupSent;
+  if (outcome.backupSent && KeelError.is(error)) markCandidate(handles.primary, 'failed_over', error.kind);
+  throw error;
+}
+
+function announceFallback(call: CallState, from: ModelRef, to: ModelRef, error: KeelError): void {
+  call.events.emit({ type: 'fallback', callId: call.id, feature: call.feature, at: call.clock.now(), from: name(from), to: name(to), kind: error.kind });
 }

@@ -17,6 +17,11 @@ export interface CallState {
   readonly attempts: AttemptRecord[];
   /** Set once an attempt reaches a provider: until then the call has spent no rate limit. */
   sent: boolean;
+  /**
+   * Candidates after the one being tried (set by `withFallback`): a `failover` action retries
+   * only when none is left.
+   */
+  candidatesLeft?: number;
 }
 
 /** What each policy receives and passes inward. */

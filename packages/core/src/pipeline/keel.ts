@@ -7,6 +7,7 @@ import { EventHub, type KeelEventListener } from '../events/events.js';
 import type { Provider, ProviderRequest } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
+import { Bulkhead, bulkheadPolicy } from '../policies/bulkhead.js';
 import { RetryBudget } from '../policies/retry-budget.js';
 import { attemptFloorMs, attemptTimeoutPolicy, NEVER_ABORTS } from '../policies/timeout.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -20,7 +21,8 @@ import { createTokenCounter } from '../tokens/counter.js';
 import { estimateTextTokens, estimateTokens } from '../tokens/estimate.js';
 import { createAdmission, NOTHING_SERVED, settleCall, type BudgetHold, type HoldSettled, type RateTicket } from './admission.js';
 import { announceCall, announceFinish } from './call-events.js';
-import { candidatesFor, withFallback } from './candidates.js';
+import { candidatesFor, fallbackPlan, withFallback, type FallbackPlan } from './candidates.js';
+import { candidatesOf, chargeCandidate } from './candidate-log.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
@@ -28,6 +30,9 @@ import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
 import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
+import { createStreamRecovery } from './stream-recovery.js';
+import { Hedger, hedgeFor } from './hedge.js';
+import { nextHoldId } from './hold-id.js';
 import { createKeelStream } from './keel-stream.js';
 import { runObject, type ObjectRequest, type ObjectResult } from '../structured/object.js';
 import { streamObject, type ObjectStream } from '../structured/object-stream.js';
@@ -143,6 +148,7 @@ export function createKeel(options: KeelOptions): Keel {
     return budget;
   };
   const breakerPolicy = circuitBreakerPolicy(breakers);
+  const bulkheads = new Map(Object.entries(config.bulkheads).map(([id, limits]) => [id, new Bulkhead(id, limits, clock)]));
   // Call ids: unique per instance (a random prefix) without a UUID per call; budget
   // reservations are keyed by them, so they stay unique across replicas sharing a store.
   const instanceId = randomUUID().slice(0, 8);
@@ -153,13 +159,14 @@ export function createKeel(options: KeelOptions): Keel {
 
   function buildChain(feature: ResolvedFeature) {
     const openStream = openStreamAttempt(feature.timeouts);
-    const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor });
+    const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor, actions: feature.failover.actions });
     return {
-      chat: compose([retry, breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
+      hedger: feature.failover.hedge ? new Hedger(feature.failover.hedge, clock) : undefined,
+      chat: compose([retry, bulkheadPolicy(bulkheads, feature.timeouts.minAttemptMs), breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
         ctx.call.sent = true;
         return ctx.target.provider.chat(ctx.target.request, ctx);
       }),
-      stream: compose([retry, breakerPolicy], (ctx) => {
+      stream: compose([retry, bulkheadPolicy(bulkheads, feature.timeouts.minAttemptMs), breakerPolicy], (ctx) => {
         ctx.call.sent = true;
         return openStream(ctx);
       }),
@@ -208,10 +215,16 @@ export function createKeel(options: KeelOptions): Keel {
     return { signal: signal ?? NEVER_ABORTS, deadline, attempt: 1, provider: candidate.provider, model: candidate.model, call, target };
   }
 
+  /** The candidates a call falls back over: the feature's, or the one a cascade step names. */
+  function planFor(feature: ResolvedFeature, validated: ValidatedRequest, step: StepOptions): FallbackPlan {
+    const plan = fallbackPlan(feature, validated);
+    return step.candidates ? { ...plan, candidates: step.candidates } : plan;
+  }
+
   /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */
   async function admit(feature: ResolvedFeature, validated: ValidatedRequest, call: CallState, candidate: ModelRef, deadline: number) {
     // Features without a budget skip the await entirely: no extra ticks on their hot path.
-    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, call.id, deadline) : undefined;
+    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, nextHoldId(call), deadline) : undefined;
     return { hold, target: hold?.candidate ?? candidate };
   }
 
@@ -221,11 +234,11 @@ export function createKeel(options: KeelOptions): Keel {
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(chatOptions.candidates ?? candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
-        const { hold, target } = await admit(feature, validated, call, candidate, deadline);
+      const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, _signal, request) => {
+        const { hold, target } = await admit(feature, request, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
+            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -239,6 +252,8 @@ export function createKeel(options: KeelOptions): Keel {
       void settleCall(undefined, ticket, { usage: response.usage, answered: true, text: response.text }, true);
       const model = response.model || target.model;
       if (!response.usage) announceMissingUsage(call, false, target.provider, model, settled);
+      const costUsd = admission.cost(target, response.usage);
+      chargeCandidate(call, costUsd);
       const chatResult: ChatResult = {
         text: response.text,
         message: { role: 'assistant', content: response.text },
@@ -247,9 +262,10 @@ export function createKeel(options: KeelOptions): Keel {
         ...(response.usage ? {} : { usageEstimated: true as const }),
         provider: target.provider,
         model,
-        costUsd: admission.cost(target, response.usage),
+        costUsd,
         budgetRemaining,
         attempts: [...call.attempts],
+        candidates: candidatesOf(call),
         latencyMs: clock.now() - call.startedAt,
         raw: response.raw,
         ...(response.logprobs ? { logprobs: response.logprobs } : {}),
@@ -291,34 +307,41 @@ export function createKeel(options: KeelOptions): Keel {
       : KeelError.is(thrown)
         ? thrown
         : new KeelError('server', 'Unexpected failure', { cause: thrown, retryable: false });
-    return error.attempts.length === call.attempts.length ? error : error.with({ attempts: [...call.attempts] });
+    return error.with({ attempts: [...call.attempts], candidates: candidatesOf(call) });
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions & StepOptions = {}): KeelStream {
     const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
     const includeRaw = streamOptions.includeRaw ?? false;
+    // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
+    const openLeg = async (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => {
+      const { hold, target } = await admit(feature, request, call, candidate, deadline);
+      try {
+        const opened = await chain.stream(
+          context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)),
+        );
+        return { opened, hold, target };
+      } catch (error) {
+        await settleCall(hold, undefined, NOTHING_SERVED, true);
+        throw error;
+      }
+    };
     async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
       let ticket: RateTicket | undefined;
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(streamOptions.candidates ?? candidatesFor(feature, validated.model), call, deadline, floorMs, async (candidate) => {
-          const { hold, target } = await admit(feature, validated, call, candidate, deadline);
-          try {
-            const opened = await chain.stream(context(call, target, deadline, validated.signal, withStepRequest(providerRequest(validated, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)));
-            return { opened, hold, target };
-          } catch (error) {
-            await settleCall(hold, undefined, NOTHING_SERVED, true);
-            throw error;
-          }
-        });
+        admitted = await withFallback(planFor(feature, validated, streamOptions), call, deadline, floorMs, openLeg, hedgeFor(chain.hedger, validated.signal));
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
         announceFinish(events, breakers, call, true, { outcome: error.kind, provider: error.provider, model: error.model });
         throw error;
       }
-      const { opened, hold, target } = admitted;
+      const { opened, hold } = admitted;
+      // The leg being read: recovery replaces it, and the last one settles the call.
+      let leg: typeof admitted & { settled?: HoldSettled | undefined } = admitted;
+      chain.hedger?.observe(clock.now() - call.startedAt);
       if (events.active) {
         events.emit({
           type: 'stream.first_token',
@@ -341,19 +364,39 @@ export function createKeel(options: KeelOptions): Keel {
         // Streamed output is charged before it is handed out (see stream-meter.ts); the
         // provider's usage settles it.
         meter: hold ? createStreamMeter(hold) : undefined,
-        costOf: (usage) => admission.cost(target, usage),
+        costOf: (usage) => admission.cost(leg.target, usage),
+        // The drop-ins hand raw SDK chunks out as they come: a second leg's would repeat text.
+        recover: includeRaw
+          ? undefined
+          : createStreamRecovery({
+              feature,
+              request: validated,
+              call,
+              candidates: streamOptions.candidates ?? candidatesFor(feature, validated.model),
+              callerSignal: validated.signal,
+              settleBroken: async ({ usage, legText }) => {
+                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true }, true);
+                // Kept for the call's end should no other leg open: the hold is settled only once.
+                leg = { ...leg, settled };
+                return admission.cost(leg.target, usage ?? settled?.charged ?? { inputTokens: estimateTokens(validated.messages), outputTokens: estimateTextTokens(legText) });
+              },
+              open: async (plan) => {
+                leg = await withFallback(plan, call, deadline, floorMs, openLeg);
+                return { opened: leg.opened, meter: leg.hold ? createStreamMeter(leg.hold) : undefined };
+              },
+            }),
         onSettled: async ({ result, error, usage, text }) => {
           // A stream the provider finished; one Keel cut for its budget did not answer in full.
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
           // The provider accepted the request (the stream opened): without usage, its input and
           // the output served are still charged.
-          const settled = await settleCall(hold, ticket, { usage, answered, text, accepted: true }, true);
+          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true }, true)) ?? leg.settled;
           const budgetRemaining = settled?.remaining;
-          if (!usage && answered) announceMissingUsage(call, true, opened.provider, result.model, settled);
+          if (!usage && answered) announceMissingUsage(call, true, leg.opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {
             outcome: error ? error.kind : 'ok',
-            provider: opened.provider,
-            model: result?.model ?? opened.model,
+            provider: leg.opened.provider,
+            model: result?.model ?? leg.opened.model,
             usage,
             ttftMs: result?.ttftMs,
             finishReason: result?.finishReason,

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../errors/keel-error.js';
+import type { AttemptRecord, CandidateRecord } from '../errors/keel-error.js';
 import type { ChatMessage, FinishReason, Usage } from '../provider/messages.js';
 
 /** What `keel.chat` returns, and what a finished stream resolves to. */
@@ -19,6 +19,8 @@ export interface ChatResult {
   readonly budgetRemaining?: { readonly scope: string; readonly remaining: number; readonly unit: 'tokens' | 'usd' } | undefined;
   /** Every attempt made, failed ones included, in order. */
   readonly attempts: readonly AttemptRecord[];
+  /** Every candidate tried, why each was left and what each cost (see docs/failover.md). */
+  readonly candidates?: readonly CandidateRecord[] | undefined;
   /** Wall time of the whole call, waits included, in milliseconds. */
   readonly latencyMs: number;
   /** Streams only: time from the call's start to the first token, in milliseconds. */

@@ -3,6 +3,9 @@ import type { FinishReason, Usage } from '../provider/messages.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
 
 import type { Clock, Timer } from '../util/clock.js';
+import { callCostUsd, candidateBroke, candidatesOf, chargeCandidate } from './candidate-log.js';
+import { PrefixMismatch, type PrefixGate } from './prefix-gate.js';
+import type { StreamRecovery } from './stream-recovery.js';
 import type { CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import type { OpenedStream } from './stream-attempt.js';
@@ -47,6 +50,8 @@ export interface PostCommitOptions {
   readonly costOf?: ((usage: Usage | undefined) => number | undefined) | undefined;
   /** The caller's signal, to tell a caller's abort from Keel's own. */
   readonly callerSignal: AbortSignal | undefined;
+  /** Mid-stream recovery (`stream-recovery.ts`); absent: a failure after the first token ends the stream. */
+  readonly recover?: StreamRecovery | undefined;
 }
 
 /**
@@ -55,26 +60,41 @@ export interface PostCommitOptions {
  * `truncated`, never a short answer passed off as success. A provider silent for longer than
  * `idleMs` (while Keel waits on it) or the call's deadline (consumer time included) aborts the
  * upstream request; so does a caller that stops iterating.
+ *
+ * With `recover` (mid-stream recovery, `stream-recovery.ts`), a failure after text was sent may
+ * instead move the stream to another leg: its text passes through that leg's gate, so the caller
+ * sees each character once, in order, and the result is the whole answer.
  */
 export async function* readCommitted(options: PostCommitOptions): AsyncGenerator<StreamEvent, void, undefined> {
-  const { opened, call, includeRaw } = options;
-  const { scope, iterator } = opened;
-  const watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, scope.controller, opened);
+  const { call, includeRaw } = options;
+  let opened = options.opened;
+  let meter = options.meter;
+  let gate: PrefixGate | undefined;
+  let watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, opened.scope.controller, opened);
+  const firstTokenAt = watchdog.firstTokenAt;
   // One promise that rejects when the stream's signal aborts, raced against every chunk: a
   // provider that ignores its signal still cannot hold the stream past a timeout.
-  const nextPart = abortableNext(iterator, scope.signal);
+  let nextPart = abortableNext(opened.iterator, opened.scope.signal);
+  // What the caller received (every leg), and what the current leg served (its hold settles on it).
   let text = '';
+  let legText = '';
   let usage: Usage | undefined;
   let finishReason: FinishReason | undefined;
   let model = opened.model;
   let settled = false;
   let finished = false;
+  // The failure the stream was last recovered from: what a diverging restart ends with.
+  let brokenBy: KeelError | undefined;
   const translate = (part: ProviderStreamPart): StreamEvent | undefined => {
     switch (part.type) {
-      case 'text':
+      case 'text': {
         if (part.text.length === 0) return undefined;
-        text += part.text;
-        return part;
+        legText += part.text;
+        const shown = gate ? gate.pass(part.text) : part.text;
+        if (shown.length === 0) return undefined;
+        text += shown;
+        return shown === part.text ? part : { type: 'text', text: shown };
+      }
       case 'usage':
         usage = part.usage;
         return part;
@@ -86,97 +106,126 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
         return includeRaw ? { type: 'raw', chunk: part.chunk } : undefined;
     }
   };
+  // Charges a text delta to the budget (when there is one) BEFORE it is handed out, so a
+  // caller who stops reading has paid for all it got; false once the budget has no room.
+  // Only text is metered; everything else (and a stream with no meter) costs no await.
+  const charge = (part: ProviderStreamPart) => (meter && part.type === 'text' && part.text.length > 0 ? meter(part.text) : true);
   try {
-    let exhausted = false;
-    // Charges a text delta to the budget (when there is one) BEFORE it is handed out, so a
-    // caller who stops reading has paid for all it got; false once the budget has no room.
-    // Only text is metered; everything else (and a stream with no meter) costs no await.
-    const { meter } = options;
-    const charge = (part: ProviderStreamPart) => (meter && part.type === 'text' && part.text.length > 0 ? meter(part.text) : true);
-    for (const part of opened.head) {
-      if (!(await charge(part))) {
-        exhausted = true;
+    for (;;) {
+      try {
+        let exhausted = false;
+        for (const part of opened.head) {
+          if (!(await charge(part))) {
+            exhausted = true;
+            break;
+          }
+          const event = translate(part);
+          if (event) yield event;
+        }
+        while (!exhausted) {
+          watchdog.awaitingProvider();
+          const step = await nextPart();
+          watchdog.partArrived();
+          if (step.done) break;
+          const charged = charge(step.value);
+          if (charged !== true && !(await charged)) {
+            exhausted = true;
+            break;
+          }
+          const event = translate(step.value);
+          if (event) yield event;
+        }
+        if (exhausted) {
+          // The budget ran out mid-stream: stop the upstream request and end cleanly, saying why.
+          opened.scope.controller.abort(new KeelError('budget_exceeded', 'Budget exhausted mid-stream'));
+          finishReason = 'budget_exhausted';
+        } else if (finishReason === undefined) {
+          throw new KeelError('truncated', 'Stream ended after its first token without finishing', {
+            provider: opened.provider,
+            model,
+          });
+        } else if (gate && !gate.done) {
+          // A restart that finished before regenerating what the caller has: nothing to join.
+          throw new PrefixMismatch('The regenerated answer is shorter than the text already sent');
+        }
         break;
+      } catch (thrown) {
+        if (thrown instanceof PrefixMismatch || !options.recover) throw thrown;
+        const error = brokenError(thrown, opened, options.callerSignal);
+        const next = await options.recover({ error, sent: text, legText, usage, opened });
+        if (!next) throw thrown;
+        brokenBy = error;
+        closeLeg(opened, watchdog, false);
+        ({ opened, meter, gate } = next);
+        watchdog = startWatchdog(call.clock, options.deadline, options.idleMs, opened.scope.controller, opened);
+        nextPart = abortableNext(opened.iterator, opened.scope.signal);
+        legText = '';
+        usage = undefined;
+        finishReason = undefined;
+        model = opened.model;
       }
-      const event = translate(part);
-      if (event) yield event;
     }
-    while (!exhausted) {
-      watchdog.awaitingProvider();
-      const step = await nextPart();
-      watchdog.partArrived();
-      if (step.done) break;
-      const charged = charge(step.value);
-      if (charged !== true && !(await charged)) {
-        exhausted = true;
-        break;
-      }
-      const event = translate(step.value);
-      if (event) yield event;
-    }
-    if (exhausted) {
-      // The budget ran out mid-stream: stop the upstream request and end cleanly, saying why.
-      scope.controller.abort(new KeelError('budget_exceeded', 'Budget exhausted mid-stream'));
-      finishReason = 'budget_exhausted';
-    }
-    if (finishReason === undefined) {
-      throw new KeelError('truncated', 'Stream ended after its first token without finishing', {
-        provider: opened.provider,
-        model,
-      });
-    }
+    const costUsd = options.costOf?.(usage);
+    chargeCandidate(call, costUsd);
     const result: ChatResult = {
       text,
       message: { role: 'assistant', content: text },
-      finishReason,
+      finishReason: finishReason,
       usage: usage ?? { inputTokens: 0, outputTokens: 0 },
       provider: opened.provider,
       model,
-      costUsd: options.costOf?.(usage),
+      // Every leg's cost when the stream was recovered; the one leg's otherwise.
+      costUsd: costUsd === undefined ? undefined : callCostUsd(call),
       attempts: [...call.attempts],
+      candidates: candidatesOf(call),
       latencyMs: call.clock.now() - call.startedAt,
-      ttftMs: watchdog.firstTokenAt - call.startedAt,
+      ttftMs: firstTokenAt - call.startedAt,
     };
     settled = true;
     finished = true;
-    const budgetRemaining = await options.onSettled({ result, text, usage });
+    const budgetRemaining = await options.onSettled({ result, text: legText, usage });
     yield { type: 'finish', result: budgetRemaining ? { ...result, budgetRemaining } : result };
   } catch (thrown) {
-    const error = committedError(thrown, options, text, model);
+    const error = committedError(thrown, options, opened, text, model, brokenBy);
     settled = true;
-    await options.onSettled({ error, text, usage });
+    await options.onSettled({ error, text: legText, usage });
     throw error;
   } finally {
-    watchdog.stop();
     if (!settled) {
       // The caller stopped iterating early.
-      await options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text, usage });
+      await options.onSettled({ error: new KeelError('aborted', 'Stream consumer stopped reading'), text: legText, usage });
     }
-    // A stream read to its end needs no abort; one left early must stop its upstream request.
-    if (!finished && !scope.signal.aborted) scope.controller.abort(STREAM_CLOSED);
-    scope.release();
-    iterator.return?.().catch(() => undefined);
+    closeLeg(opened, watchdog, finished);
   }
 }
 
-function committedError(thrown: unknown, options: PostCommitOptions, text: string, model: string): KeelError {
-  const { opened } = options;
-  let error: KeelError;
-  if (options.callerSignal?.aborted) {
-    error = new KeelError('aborted', 'The caller aborted the stream');
-  } else {
-    const reason: unknown = opened.scope.signal.aborted ? opened.scope.signal.reason : undefined;
-    const chosen = KeelError.is(reason) ? reason : thrown;
-    error = KeelError.is(chosen)
-      ? chosen
-      : new KeelError('truncated', 'Stream failed after its first token', { cause: chosen });
-  }
+/** Stops a leg: its timer, and its upstream request unless it was read to its end. */
+function closeLeg(opened: OpenedStream, watchdog: Watchdog, finished: boolean): void {
+  watchdog.stop();
+  if (!finished && !opened.scope.signal.aborted) opened.scope.controller.abort(STREAM_CLOSED);
+  opened.scope.release();
+  opened.iterator.return?.().catch(() => undefined);
+}
+
+/** The KeelError a leg failed with: the abort reason Keel gave it (a timeout), else what was thrown. */
+function brokenError(thrown: unknown, opened: OpenedStream, callerSignal: AbortSignal | undefined): KeelError {
+  if (callerSignal?.aborted) return new KeelError('aborted', 'The caller aborted the stream');
+  const reason: unknown = opened.scope.signal.aborted ? opened.scope.signal.reason : undefined;
+  const chosen = KeelError.is(reason) ? reason : thrown;
+  return KeelError.is(chosen) ? chosen : new KeelError('truncated', 'Stream failed after its first token', { cause: chosen });
+}
+
+function committedError(thrown: unknown, options: PostCommitOptions, opened: OpenedStream, text: string, model: string, brokenBy: KeelError | undefined): KeelError {
+  // A restart that diverged ends with the failure that broke the stream, as without recovery.
+  const error = thrown instanceof PrefixMismatch && brokenBy ? brokenBy : brokenError(thrown, opened, options.callerSignal);
+  candidateBroke(options.call, error.kind);
   return error.with({
     retryable: false,
     provider: error.provider ?? opened.provider,
     model: error.model ?? model,
     partialText: text,
     attempts: [...options.call.attempts],
+    candidates: candidatesOf(options.call),
   });
 }
 

@@ -1,5 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
+import type { FailoverAction } from '../config/failover-schema.js';
 import type { RetryOptions } from '../config/schema.js';
+import { isRetryableKind, type KeelErrorKind } from '../errors/kinds.js';
 import type { KeelError } from '../errors/keel-error.js';
 import type { Attempt, AttemptContext, Policy } from '../pipeline/context.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -11,6 +13,11 @@ export interface RetryPolicyOptions extends RetryOptions {
   budgetFor(provider: string): RetryBudget;
   /** `timeouts.minAttemptMs`: no attempt starts with less than this left (see `attemptFloorMs`). */
   minAttemptMs: number;
+  /**
+   * The feature's action per error kind (`failover.actions`): only `retry` retries the same
+   * model; `failover` retries only on the last candidate; `fail` never. @default retry for all
+   */
+  actions?: Readonly<Record<KeelErrorKind, FailoverAction>> | undefined;
   /** Source of randomness for jitter; injectable for tests. @default Math.random */
   random?: () => number;
 }
@@ -101,6 +108,14 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
 
   function decide(error: KeelError, attempt: number, retriesLeft: number, context: AttemptContext, floorMs: number): Decision {
     if (!error.retryable) return { type: 'stop', error, reason: 'not_retryable' };
+    // A silent route (a timeout) is not retried while another candidate can answer at once.
+    // `fail` stops retries too, unless the server itself asked for one (`x-should-retry: true`
+    // on a kind that is not retryable by default).
+    const action = options.actions?.[error.kind] ?? 'retry';
+    const serverAsked = error.retryable !== isRetryableKind(error.kind);
+    if ((action === 'fail' && !serverAsked) || (action === 'failover' && (context.call.candidatesLeft ?? 0) > 0)) {
+      return { type: 'stop', error, reason: 'not_retryable' };
+    }
     if (retriesLeft <= 0) return { type: 'stop', error, reason: 'max_attempts' };
     // The retry must still have `floorMs` left once its wait is over.
     const waitable = context.deadline - context.call.clock.now() - floorMs;

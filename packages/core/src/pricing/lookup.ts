@@ -15,7 +15,7 @@ export const ANY_MODEL = '*';
  * The price of `model` among one provider's prices: the exact entry, else the longest key that
  * `model` extends with a snapshot suffix, else the provider's `*` entry. Keys are lower case.
  */
-export function findModelPrice(prices: ReadonlyMap<string, ModelPrice>, model: string): ModelPrice | undefined {
+export function findModelPrice<T = ModelPrice>(prices: ReadonlyMap<string, T>, model: string): T | undefined {
   const name = model.toLowerCase();
   const exact = prices.get(name);
   if (exact) return exact;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultQueue, type FaultScript } from '../fault-script.js';
+import type { Fault } from '../faults.js';
 import { DEFAULT_REPLY_TEXT } from '../reply.js';
 import { flattenHeaders, nothingServed, parseJsonBody, type MutableRecordedRequest, type RecordedRequest } from '../request-log.js';
 import { WIRE_FORMATS, wireForPath, type WireFormat } from '../wire/index.js';
@@ -63,6 +64,12 @@ export interface TestServer extends AsyncDisposable {
 }
 
 type LiveExchange = Exchange & { abort(): void };
+
+const PREFILL_WHITESPACE: Fault = {
+  type: 'status',
+  status: 400,
+  error: { type: 'invalid_request_error', message: 'messages: final assistant content cannot end with trailing whitespace' },
+};
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -128,7 +135,8 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       served: nothingServed(),
     };
     requests.push(record);
-    const fault = faults.next(record);
+    // The Messages API refuses a prefill that ends in whitespace, whatever the script says.
+    const fault: Fault = info.prefill !== undefined && /\s$/.test(info.prefill) ? PREFILL_WHITESPACE : faults.next(record);
     record.fault = fault;
     waiters.notify();
 

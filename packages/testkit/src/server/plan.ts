@@ -31,7 +31,9 @@ function reportedUsage(truth: ServedUsage, ok: OkFault | undefined): ReportedUsa
 /** Decides the whole reply up front, so every fault sends the same deterministic content. */
 export function planReply({ wire, info, index, fault, text, receivedAt }: PlanInput): ReplyPlan {
   const ok = fault.type === 'ok' ? fault : undefined;
-  const replyText = ok?.text ?? text;
+  const fullText = ok?.text ?? text;
+  // A prefilled assistant turn is continued, not repeated (the Anthropic Messages API).
+  const replyText = info.prefill && fullText.startsWith(info.prefill) ? fullText.slice(info.prefill.length) : fullText;
   let chunks = splitIntoChunks(replyText);
   let finishReason = ok?.finishReason;
   // Like a real provider, stop at the request's output cap unless told to ignore it.

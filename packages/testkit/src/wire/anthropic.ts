@@ -110,6 +110,16 @@ function parseToolInput(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The text of the last message when it is the assistant's (a prefill the reply continues). */
+function trailingAssistantText(messages: unknown): string | undefined {
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  const last = messages[messages.length - 1] as { role?: unknown; content?: unknown } | null;
+  if (last?.role !== 'assistant') return undefined;
+  if (typeof last.content === 'string') return last.content;
+  if (!Array.isArray(last.content)) return undefined;
+  return last.content.map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : '')).join('');
+}
+
 /** Anthropic Messages (`POST /v1/messages`). Every SSE frame has an `event:` line. */
 export const anthropicWire: WireFormat = {
   name: 'anthropic',
@@ -131,6 +141,7 @@ export const anthropicWire: WireFormat = {
       apiKey: headers['x-api-key'] || headers['authorization']?.replace(/^Bearer\s+/i, '') || undefined,
       lastUserText: lastUserText(record['messages']),
       forcedTool: forcedTool(record['tool_choice']),
+      prefill: trailingAssistantText(record['messages']),
     };
   },
 

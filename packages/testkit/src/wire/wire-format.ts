@@ -18,6 +18,11 @@ export interface WireRequestInfo {
   readonly forcedTool?: string | undefined;
   /** OpenAI: the request asked for `logprobs: true`. */
   readonly logprobs?: boolean | undefined;
+  /**
+   * Anthropic: the text of a trailing assistant message (a prefill). The reply continues it:
+   * when the reply text starts with the prefill, only the rest is sent, as the real API does.
+   */
+  readonly prefill?: string | undefined;
 }
 
 /** An error as a fault describes it; every field falls back to the wire's default for the status. */
