@@ -10,7 +10,7 @@
  * (times, tokens, costs, Retry-After values) is the same on every run.
  */
 import { createTokenCounter } from '@keel/core';
-import { createFakeClock, createTestServer, type RecordedRequest } from '@keel/testkit';
+import { createDemoClaims, createFakeClock, createTestServer, type RecordedRequest } from '@keel/testkit';
 import { CUSTOMER_EMAIL, INCIDENT_REPORT, MEETING_NOTES, RELEASE_NOTES, SUMMARIES, WHOLE_BOOK } from './documents.js';
 import { SUMMARIZE, createSummarizeKeel } from './keel.js';
 import { startService, type ErrorBody, type SummaryBody } from './service.js';
@@ -37,7 +37,7 @@ const minutes = (n: number) => clock.advance(n * 60_000);
 let spentUsd = 0;
 
 /** Each step's claimed HTTP status; a step that answers otherwise fails the demo (exit 1). */
-const broken: string[] = [];
+const claims = createDemoClaims();
 
 /**
  * One request to the service, printed as one line, checked against the status the step claims;
@@ -55,8 +55,7 @@ async function summarize(user: string, label: string, text: string, expected: 20
   const reached = model.hits > hitsBefore ? '' : ' · the model was not called';
   const raw = await response.text();
   if (response.status !== expected) {
-    broken.push(`${user} ${label}: expected HTTP ${expected}, got ${response.status}`);
-    console.error(`  ✗ claim broken: ${user} ${label} should answer ${expected}, got ${response.status}`);
+    claims.broken(`${user} ${label}: expected HTTP ${expected}, got ${response.status}`, `${user} ${label} should answer ${expected}, got ${response.status}`);
   }
   const showResponse = () => {
     if (!show) return;
@@ -121,7 +120,4 @@ say(`The feature spent $${spentUsd.toFixed(6)} of its $${perFeature.limit} this 
 await service.close();
 await model.close();
 keel.close();
-if (broken.length > 0) {
-  console.error(`\n${broken.length} claim(s) did not hold:\n${broken.map((line) => `  - ${line}`).join('\n')}`);
-  process.exitCode = 1;
-}
+claims.exitOnBroken();

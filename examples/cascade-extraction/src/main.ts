@@ -10,8 +10,9 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { createKeel, KeelError, type CascadeStepReport } from '@keel/core';
 import { createOpenAIProvider } from '@keel/openai';
-import { createTestServer, type Fault, type RecordedRequest } from '@keel/testkit';
-import { claim, exitOnBrokenClaims, sabotaged } from './claims.js';
+import { createDemoClaims, createTestServer, sabotaged, type Fault, type RecordedRequest } from '@keel/testkit';
+
+const { check: claim, exitOnBroken: exitOnBrokenClaims } = createDemoClaims();
 
 const CHEAP = 'gpt-4o-mini';
 const STRONG = 'gpt-4o';

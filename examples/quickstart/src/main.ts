@@ -7,8 +7,9 @@
 import OpenAI from 'openai';
 import { createKeel, type AttemptRecord, type KeelEvent } from '@keel/core';
 import { createOpenAIProvider } from '@keel/openai';
-import { createTestServer, type Fault } from '@keel/testkit';
-import { claim, exitOnBrokenClaims, sabotaged } from './claims.js';
+import { createDemoClaims, createTestServer, sabotaged, type Fault } from '@keel/testkit';
+
+const { check: claim, exitOnBroken: exitOnBrokenClaims } = createDemoClaims();
 import { startService } from './service.js';
 
 const provider = await createTestServer();

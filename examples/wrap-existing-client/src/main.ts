@@ -6,7 +6,7 @@
  *   pnpm install && pnpm --filter @keel/example-wrap-existing-client start
  */
 import { KeelError, type KeelEvent } from '@keel/core';
-import { createTestServer, type Fault } from '@keel/testkit';
+import { createDemoClaims, createTestServer, sabotaged, type Fault } from '@keel/testkit';
 
 const server = await createTestServer();
 // Both service modules build `new OpenAI()`, which reads these two variables.
@@ -29,7 +29,7 @@ after.openai.keel.on((event: KeelEvent) => {
  * and makes the example exit non-zero — a fault is never shown as a success.
  */
 type Claim = { readonly outcome: 'answered' | KeelError['kind']; readonly hits: number };
-const broken: string[] = [];
+const claims = createDemoClaims();
 
 /**
  * Runs one service call under a fault script; prints Keel's attempts, then what the service got,
@@ -37,7 +37,7 @@ const broken: string[] = [];
  * example's test can prove a broken claim fails the run.
  */
 async function scenario(step: string, title: string, faults: Fault[], run: () => Promise<string>, expected: Claim): Promise<void> {
-  server.script(process.env['KEEL_DEMO_BREAK'] === step ? [] : faults);
+  server.script(sabotaged(step) ? [] : faults);
   log.length = 0;
   const hitsBefore = server.hits;
   let outcome: string;
@@ -57,8 +57,7 @@ async function scenario(step: string, title: string, faults: Fault[], run: () =>
   say(`  the model server saw ${hits} request(s)`);
   if (seen !== expected.outcome || hits !== expected.hits) {
     const line = `${step}: expected ${expected.outcome} after ${expected.hits} request(s), got ${seen} after ${hits}`;
-    broken.push(line);
-    console.error(`  ✗ claim broken: ${line}`);
+    claims.broken(line);
   }
 }
 
@@ -95,7 +94,4 @@ await scenario('auth', 'A 401 is not retried, and the key never shows up in the 
 after.openai.keel.close();
 await server.close();
 say('\nDone. One line changed; every fault above was real HTTP against the real openai client.');
-if (broken.length > 0) {
-  console.error(`\n${broken.length} claim(s) did not hold:\n${broken.map((line) => `  - ${line}`).join('\n')}`);
-  process.exitCode = 1;
-}
+claims.exitOnBroken();

@@ -25,3 +25,5 @@ export type {
   ScriptedStream,
 } from './provider/scripted-provider.js';
 export { callContext, collectParts, keelFailure, textOfParts } from './provider/test-helpers.js';
+export { createDemoClaims, sabotaged } from './demo-claims.js';
+export type { DemoClaims } from './demo-claims.js';
