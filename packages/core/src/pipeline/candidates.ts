@@ -128,7 +128,8 @@ export async function withFallback<T>(
   }
   // No candidate was left to fall over to: the last one tried is where the call failed.
   if (last && lastError) candidateLeft(call, 'failed', lastError.kind);
-  if (lastError?.kind === 'context_length') {
+  // With one candidate and a provider's own context_length, its message says it best.
+  if (lastError?.kind === 'context_length' && (!last || candidates.length > 1)) {
     throw lastError.with({
       message: last
         ? `The prompt does not fit ${name(last)}, and no candidate has a larger context window that fits it`
