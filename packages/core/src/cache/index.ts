@@ -1,1 +1,2 @@
 export type { CacheJson, CacheSetOptions, ExactCacheStore } from './store.js';
+export type * from './semantic-layer.js';
