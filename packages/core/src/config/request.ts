@@ -3,6 +3,7 @@ import { KeelError } from '../errors/keel-error.js';
 import { acceptPlainRequest } from './request-fast.js';
 import { formatIssues } from './resolve.js';
 import { timerMsSchema } from './schema.js';
+import { requestCacheSchema } from '../cache/schema.js';
 
 /** An object of named fields (not an array, not null): `extra` is spread into the provider's body. */
 const isFieldObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -44,6 +45,8 @@ export const chatRequestSchema = z
     extra: z.custom<Readonly<Record<string, unknown>>>(isFieldObject, 'expected an object of provider-specific fields').optional(),
     /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */
     deadlineMs: timerMsSchema().positive().optional(),
+    /** Per-call cache controls: bypass, refresh, a stricter semantic threshold (docs/caching.md). */
+    cache: requestCacheSchema.optional(),
   })
   .strict();
 

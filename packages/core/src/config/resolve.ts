@@ -131,6 +131,7 @@ export function resolveConfig(
       failover: resolveFailover(base.failover, parsed.data.failover),
       budget: budget && budget.limits.length + (budget.perRequest ? 1 : 0) > 0 ? compileFeatureBudget(name, budget) : undefined,
       rateLimits: rateLimits && rateLimits.length > 0 ? compileRateLimits(name, rateLimits) : undefined,
+      cache: parsed.data.cache,
     });
   }
   if (issues.length > 0) {

@@ -4,6 +4,7 @@ import { featureBudgetSchema } from '../budgets/schema.js';
 import type { CompiledRateLimits } from '../rate-limits/plan.js';
 import { featureRateLimitsSchema } from '../rate-limits/schema.js';
 import { cascadeSchema } from '../pipeline/cascade-schema.js';
+import { featureCacheSchema, type ResolvedCache } from '../cache/schema.js';
 import { bulkheadsSchema, failoverOptionsSchema, type ResolvedFailover } from './failover-schema.js';
 
 /**
@@ -141,6 +142,8 @@ export const featureSchema = z
     rateLimits: featureRateLimitsSchema.optional(),
     /** `models` are cascade steps, cheap → strong, judged by a quality gate (see docs/cascades.md). */
     cascade: cascadeSchema.optional(),
+    /** Exact (and optionally semantic) answer cache, off unless set (see docs/caching.md). */
+    cache: featureCacheSchema.optional(),
   })
   .strict();
 
@@ -201,5 +204,7 @@ export interface ResolvedFeature {
   readonly failover: ResolvedFailover;
   /** Compiled once at createKeel; absent when the feature has no budget. */
   readonly budget: CompiledBudget | undefined;
+  /** The feature's cache, when it has one. */
+  readonly cache: ResolvedCache | undefined;
   readonly rateLimits: CompiledRateLimits | undefined;
 }

@@ -79,7 +79,7 @@ function messageSchema(roles: DropInShape['roles']) {
 
 /** The `keel` body field: its keys only; the values are checked by Keel's request schema. */
 const callSchema = z.strictObject(
-  { feature: z.unknown().optional(), user: z.unknown().optional(), tenant: z.unknown().optional(), deadlineMs: z.unknown().optional() },
+  { feature: z.unknown().optional(), user: z.unknown().optional(), tenant: z.unknown().optional(), deadlineMs: z.unknown().optional(), cache: z.unknown().optional() },
   // Only the type error is reworded; a misspelt key keeps zod's `Unrecognized key` message.
   { error: (issue) => (issue.code === 'invalid_type' ? '`keel` must be an object' : undefined) },
 );
@@ -140,7 +140,7 @@ export function plainBody(shape: DropInShape, body: unknown): DropInBody | undef
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
   if (keel !== undefined) {
     if (!isPlainObject(keel)) return undefined;
-    for (const key in keel) if (key !== 'feature' && key !== 'user' && key !== 'tenant' && key !== 'deadlineMs') return undefined;
+    for (const key in keel) if (key !== 'feature' && key !== 'user' && key !== 'tenant' && key !== 'deadlineMs' && key !== 'cache') return undefined;
   }
   // As the schema's transform: a `system` field is read whatever the shape (loose objects keep it).
   const system = body['system'];

@@ -46,6 +46,8 @@ export interface KeelCallOptions {
   readonly tenant?: string | undefined;
   /** Total time for this call in milliseconds; tightens the feature's `timeouts.totalMs`. */
   readonly deadlineMs?: number | undefined;
+  /** Per-call cache controls (bypass, refresh, a stricter semantic threshold; docs/caching.md). */
+  readonly cache?: ChatRequest['cache'];
 }
 
 /** The extra top-level body field a wrapped client accepts. */
@@ -69,13 +71,14 @@ export function callFields(
   call: KeelCallOptions | undefined,
   defaultFeature: string,
   model: string,
-): Pick<ChatRequest, 'feature' | 'model' | 'user' | 'tenant' | 'deadlineMs'> {
+): Pick<ChatRequest, 'feature' | 'model' | 'user' | 'tenant' | 'deadlineMs' | 'cache'> {
   return {
     feature: call?.feature ?? defaultFeature,
     model,
     ...(call?.user !== undefined ? { user: call.user } : {}),
     ...(call?.tenant !== undefined ? { tenant: call.tenant } : {}),
     ...(call?.deadlineMs !== undefined ? { deadlineMs: call.deadlineMs } : {}),
+    ...(call?.cache !== undefined ? { cache: call.cache } : {}),
   };
 }
 

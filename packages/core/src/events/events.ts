@@ -68,6 +68,16 @@ export type KeelEvent =
       readonly model: string;
       readonly charged?: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
     })
+  /** The answer came from the cache: `exact` key, or a `semantic` match at `similarity`. */
+  | (EventBase & { readonly type: 'cache.hit'; readonly stream: boolean; readonly match: 'exact' | 'semantic'; readonly similarity?: number | undefined })
+  /** Nothing cached for this call: it goes upstream (and leads any identical call behind it). */
+  | (EventBase & { readonly type: 'cache.miss' })
+  /** The call's answer was kept (no `reason`), or not, and why (`finish_length`, `empty`, `too_large`…). */
+  | (EventBase & { readonly type: 'cache.stored'; readonly reason?: string | undefined })
+  /** The feature caches, but not this call (`bypass`, `no_tenant`, `multi_turn`, `tools`, `temperature`, `structured`…). */
+  | (EventBase & { readonly type: 'cache.skipped'; readonly reason: string })
+  /** The cache store or the semantic layer failed; the call went on without the cache. */
+  | (EventBase & { readonly type: 'cache.error'; readonly operation: 'get' | 'set' | 'semantic' })
   | (EventBase & {
       readonly type: 'call.finished';
       readonly stream: boolean;
@@ -86,6 +96,9 @@ export type KeelEvent =
       readonly costUsd?: number | undefined;
       /** The tightest budget's room left after the call, when the feature has budgets. */
       readonly budgetRemaining?: { readonly scope: string; readonly remaining: number; readonly unit: 'tokens' | 'usd' } | undefined;
+      /** Served from the cache (nothing sent or charged). */
+      readonly cached?: true | undefined;
+      readonly similarity?: number | undefined;
       /** Breaker state of the answering provider+model after the call. */
       readonly breakerState?: 'closed' | 'open' | 'half_open' | undefined;
     });

@@ -34,6 +34,11 @@ import { createStreamRecovery } from './stream-recovery.js';
 import { Hedger, hedgeFor } from './hedge.js';
 import { nextHoldId } from './hold-id.js';
 import { createKeelStream } from './keel-stream.js';
+import { createCacheStage, type CachedCall } from '../cache/stage.js';
+import { planCache } from '../cache/plan.js';
+import { createMemoryCacheStore } from '../cache/memory-store.js';
+import type { ExactCacheStore } from '../cache/store.js';
+import type { SemanticLayer } from '../cache/semantic-layer.js';
 import { runObject, type ObjectRequest, type ObjectResult } from '../structured/object.js';
 import { streamObject, type ObjectStream } from '../structured/object-stream.js';
 import { structuredFeatures } from '../structured/keel-hooks.js';
@@ -76,6 +81,15 @@ export interface KeelOptions {
    * events carry only a SHA-256 of the messages. @default false
    */
   readonly dangerouslyLogPrompts?: boolean | undefined;
+  /** Where cached answers live, and the semantic layer, for features with `cache` (docs/caching.md). */
+  readonly cache?: CacheOptions | undefined;
+}
+
+export interface CacheOptions {
+  /** @default an in-memory lru-cache of 64 MiB (`createMemoryCacheStore`); see @keel/redis for many replicas */
+  readonly store?: ExactCacheStore | undefined;
+  /** Similar-prompt matching for features with `cache.semantic` (`createSemanticCache`). */
+  readonly semantic?: SemanticLayer | undefined;
 }
 
 export interface StreamOptions {
@@ -156,6 +170,36 @@ export function createKeel(options: KeelOptions): Keel {
   // Policies are built once per feature, not per call.
   const chains = new Map<string, ReturnType<typeof buildChain>>();
   for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
+  const semanticLayer = options.cache?.semantic;
+  const needsSemantic = [...config.features.values()].filter((feature) => feature.cache?.semantic).map((feature) => `features.${feature.name}.cache.semantic`);
+  if (needsSemantic.length > 0 && !semanticLayer) {
+    const issues = needsSemantic.map((at) => `${at}: needs a semantic layer (createKeel({ cache: { semantic: createSemanticCache(...) } }))`);
+    throw new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues });
+  }
+  // The cache stage exists only when some feature caches: no cost for the others.
+  const cacheStage = [...config.features.values()].some((feature) => feature.cache)
+    ? createCacheStage({
+        store: options.cache?.store ?? createMemoryCacheStore({ clock }),
+        semantic: semanticLayer,
+        clock,
+        events,
+        finish: (call, stream, result) =>
+          announceFinish(events, breakers, call, stream, { provider: result.provider, model: result.model, finishReason: result.finishReason, costUsd: 0, cached: true, similarity: result.similarity }),
+      })
+    : undefined;
+
+  /** The call's cache plan, when its feature caches and the call may use it. */
+  function cacheFor(begun: Begun, step: StepOptions, includeRaw: boolean, stream: boolean): CachedCall | undefined {
+    if (!cacheStage || !begun.feature.cache) return undefined;
+    const shape = includeRaw ? (stream ? 'raw-chunks' : 'raw-response') : 'keel';
+    const decision = planCache(begun.feature, begun.validated, shape, step, semanticLayer !== undefined);
+    if (!decision) return undefined;
+    if ('skipped' in decision) {
+      if (events.active) events.emit({ type: 'cache.skipped', callId: begun.call.id, feature: begun.call.feature, at: clock.now(), reason: decision.skipped });
+      return undefined;
+    }
+    return { plan: decision.plan, call: begun.call, signal: begun.validated.signal, deadline: begun.deadline };
+  }
 
   function buildChain(feature: ResolvedFeature) {
     const openStream = openStreamAttempt(feature.timeouts);
@@ -228,8 +272,17 @@ export function createKeel(options: KeelOptions): Keel {
     return { hold, target: hold?.candidate ?? candidate };
   }
 
+  type Begun = ReturnType<typeof begin>;
+
+  /** The cache stage first (a hit reaches no budget, rate limit or provider), then the call itself. */
   async function chat(request: ChatRequest, chatOptions: ChatOptions & StepOptions = {}): Promise<ChatResult> {
-    const { validated, feature, call, deadline, floorMs, chain } = begin(request, false);
+    const begun = begin(request, false);
+    const cached = cacheFor(begun, chatOptions, chatOptions.includeRaw ?? false, false);
+    return cached ? cacheStage!.chat(cached, () => chatUpstream(begun, chatOptions)) : chatUpstream(begun, chatOptions);
+  }
+
+  async function chatUpstream(begun: Begun, chatOptions: ChatOptions & StepOptions): Promise<ChatResult> {
+    const { validated, feature, call, deadline, floorMs, chain } = begun;
     let ticket: RateTicket | undefined;
     try {
       // A rate-limit wait must leave time for the attempt it admits.
@@ -311,7 +364,14 @@ export function createKeel(options: KeelOptions): Keel {
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions & StepOptions = {}): KeelStream {
-    const { validated, feature, call, deadline, floorMs, chain } = begin(request, true);
+    // Bad input throws here, at once, before any stage runs.
+    const begun = begin(request, true);
+    const cached = cacheFor(begun, streamOptions, streamOptions.includeRaw ?? false, true);
+    return createKeelStream(cached ? cacheStage!.stream(cached, () => streamUpstream(begun, streamOptions)) : streamUpstream(begun, streamOptions));
+  }
+
+  function streamUpstream(begun: Begun, streamOptions: StreamOptions & StepOptions): AsyncGenerator<StreamEvent, void, undefined> {
+    const { validated, feature, call, deadline, floorMs, chain } = begun;
     const includeRaw = streamOptions.includeRaw ?? false;
     // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
     const openLeg = async (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => {
@@ -407,7 +467,7 @@ export function createKeel(options: KeelOptions): Keel {
         },
       });
     }
-    return createKeelStream(run());
+    return run();
   }
 
   const structured = { chat, stream, feature: structuredFeatures(options.features, config.features), provider: (id: string) => providers.get(id), logPrompts: options.dangerouslyLogPrompts ?? false };

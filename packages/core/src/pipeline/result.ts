@@ -27,6 +27,10 @@ export interface ChatResult {
   readonly ttftMs?: number | undefined;
   /** The SDK's own response object, when the call asked for it (drop-in wrappers). */
   readonly raw?: unknown;
+  /** True when the answer came from the cache: nothing was sent, charged or counted (docs/caching.md). */
+  readonly cached?: true | undefined;
+  /** A semantic hit's cosine similarity between this prompt and the cached one. */
+  readonly similarity?: number | undefined;
   /** Each output token's log probability, when a cascade's confidence gate asked and the provider returned them. */
   readonly logprobs?: readonly number[] | undefined;
 }
