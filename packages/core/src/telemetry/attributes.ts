@@ -103,6 +103,8 @@ export function finishAttributes(event: EventOf<'call.finished'>, name: Provider
     put(out, ATTR.budgetUnit, budget.unit);
   }
   put(out, ATTR.breakerState, event.breakerState);
+  if (event.cached) out[ATTR.cacheHit] = true;
+  put(out, ATTR.cacheSimilarity, event.similarity);
   if (event.outcome !== 'ok') out[ATTR.errorType] = event.outcome;
   return out;
 }

@@ -47,6 +47,10 @@ export const ATTR = {
   fallbackTo: 'keel.fallback.to',
   /** Set on a span Keel ended without its closing event (evicted: see `maxOpenCalls`). */
   abandoned: 'keel.telemetry.abandoned',
+  /** The answer came from Keel's cache. */
+  cacheHit: 'keel.cache.hit',
+  cacheSimilarity: 'keel.cache.similarity',
+  cacheReason: 'keel.cache.reason',
 } as const;
 
 /** Span events recorded on the call span. */
@@ -56,6 +60,10 @@ export const SPAN_EVENT = {
   fallback: 'keel.fallback',
   firstToken: 'keel.first_token',
   usageMissing: 'keel.usage.missing',
+  cacheHit: 'keel.cache.hit',
+  cacheStored: 'keel.cache.stored',
+  cacheSkipped: 'keel.cache.skipped',
+  cacheError: 'keel.cache.error',
 } as const;
 
 export const METRIC = {

@@ -4,7 +4,7 @@ import { callIdentities, type ProviderNamer } from './attributes.js';
 import { CallTable } from './call-table.js';
 import { KeelMetrics } from './metrics.js';
 import { SCOPE } from './names.js';
-import { abandonCall, endAttempt, finishCall, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
+import { abandonCall, endAttempt, finishCall, recordCacheEvent, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
 
 export interface OpenTelemetryOptions {
   /** @default `tracerProvider.getTracer('@keel/core', version)`, else the global tracer */
@@ -99,6 +99,16 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
         if (call) recordMissingUsage(call, event);
         return;
       }
+      case 'cache.hit':
+      case 'cache.stored':
+      case 'cache.skipped':
+      case 'cache.error': {
+        const call = calls.get(event.callId);
+        if (call) recordCacheEvent(call, event);
+        return;
+      }
+      case 'cache.miss':
+        return;
       case 'call.finished': {
         const call = calls.take(event.callId);
         if (call) finishCall(call, event, name);

@@ -83,6 +83,26 @@ export function recordMissingUsage(call: OpenCall, event: EventOf<'usage.missing
   call.span.addEvent(SPAN_EVENT.usageMissing, defined({ [ATTR.usageMissingChargedOutput]: event.charged?.outputTokens }), hrTime(event.at));
 }
 
+/** Cache decisions are moments in the call: span events (a miss is the absence of a hit). */
+export function recordCacheEvent(call: OpenCall, event: EventOf<'cache.hit' | 'cache.stored' | 'cache.skipped' | 'cache.error'>): void {
+  if (!call.span.isRecording()) return;
+  const at = hrTime(event.at);
+  switch (event.type) {
+    case 'cache.hit':
+      call.span.addEvent(SPAN_EVENT.cacheHit, defined({ [ATTR.cacheSimilarity]: event.similarity }), at);
+      return;
+    case 'cache.stored':
+      call.span.addEvent(SPAN_EVENT.cacheStored, defined({ [ATTR.cacheReason]: event.reason }), at);
+      return;
+    case 'cache.skipped':
+      call.span.addEvent(SPAN_EVENT.cacheSkipped, { [ATTR.cacheReason]: event.reason }, at);
+      return;
+    case 'cache.error':
+      call.span.addEvent(SPAN_EVENT.cacheError, { [ATTR.cacheReason]: event.operation }, at);
+      return;
+  }
+}
+
 /** Ends the call span; an error outcome sets `error.type` to the Keel kind and status ERROR. */
 export function finishCall(call: OpenCall, event: EventOf<'call.finished'>, name: ProviderNamer): void {
   const at = hrTime(event.at);

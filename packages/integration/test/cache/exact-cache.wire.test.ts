@@ -8,7 +8,7 @@ import { createAnthropicProvider, wrapAnthropic } from '@keel/anthropic';
 import { createOpenAIProvider, wrapOpenAI } from '@keel/openai';
 import { createFakeClock, createTestServer, type Fault, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, createMemoryCacheStore, KeelError, type FeatureCacheConfig, type FeatureConfig, type KeelEvent } from '@keel/core';
+import { createKeel, createMemoryCacheStore, KeelError, type FeatureCacheConfig, type FeatureConfig, type KeelEvent, type StreamEvent } from '@keel/core';
 import { z } from 'zod';
 
 let server: TestServer | undefined;
@@ -199,7 +199,7 @@ describe.each(WIRES)('exact cache over the %s wire', (wire) => {
   });
 });
 
-async function collect(stream: AsyncIterable<import('@keel/core').StreamEvent>) {
+async function collect(stream: AsyncIterable<StreamEvent>) {
   let text = '';
   const types: string[] = [];
   let result;
