@@ -1,2 +1,3 @@
 export type { CacheJson, CacheSetOptions, ExactCacheStore } from './store.js';
 export type * from './semantic-layer.js';
+export * from './semantic/index.js';
