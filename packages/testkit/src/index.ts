@@ -27,3 +27,7 @@ export type {
 export { callContext, collectParts, keelFailure, textOfParts } from './provider/test-helpers.js';
 export { createDemoClaims, sabotaged } from './demo-claims.js';
 export type { DemoClaims } from './demo-claims.js';
+export { createLocalEmbedder, localEmbedding } from './embedder/local-embedder.js';
+export type { LocalEmbedderOptions } from './embedder/local-embedder.js';
+export { describeMode, evaluateSemanticMode } from './semantic/evaluate.js';
+export type { EvaluateOptions, LabelledPair, NearMissCategory, SemanticEvaluation, SemanticMode } from './semantic/evaluate.js';

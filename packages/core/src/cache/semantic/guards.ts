@@ -61,16 +61,21 @@ function numbers(words: readonly string[]): string[] {
 }
 
 /**
- * Named things in order: capitalised words that are not common sentence openers, and
- * identifiers (`us-east-1`, `ORD-4411`, `v2.3`, `user_id`), lowercased for comparison.
+ * Named things in order, lowercased for comparison: words with a capital letter that are not
+ * common sentence openers (a sentence's first word only when its capital is not just the
+ * sentence's: `GitHub`, `SSO`, `iOS`), and identifiers (`us-east-1`, `ORD-4411`, `user_id`).
  */
-function entities(words: readonly string[]): string[] {
+function entities(text: string): string[] {
   const out: string[] = [];
-  for (const word of words) {
-    const lower = word.toLowerCase();
-    const capitalised = /^\p{Lu}/u.test(word) && !COMMON_CAPITALISED.has(lower);
-    const identifier = /[_.:/-]/.test(word) && /[\p{L}]/u.test(word) && /\d|_/.test(word);
-    if (capitalised || identifier) out.push(lower);
+  for (const sentence of text.split(/[.!?;:]+\s+|\n+/)) {
+    tokens(sentence).forEach((word, i) => {
+      const lower = word.toLowerCase().replace(/['’](s|re|ve|ll|d|m|t)$/, '');
+      const capitals = word.match(/\p{Lu}/gu)?.length ?? 0;
+      const leadingOnly = capitals === 1 && /^\p{Lu}/u.test(word);
+      const named = capitals > 0 && !COMMON_CAPITALISED.has(lower) && !(i === 0 && leadingOnly);
+      const identifier = /[_.:/-]/.test(word) && /\p{L}/u.test(word) && /\d|_/.test(word);
+      if (named || identifier) out.push(lower);
+    });
   }
   return out;
 }
@@ -92,8 +97,8 @@ export function nearMissReason(a: string, b: string): NearMissReason | undefined
   const wordsB = tokens(b);
   if (negationCount(wordsA) !== negationCount(wordsB)) return 'negation';
   if (!sameSequence(numbers(wordsA), numbers(wordsB))) return 'number';
-  const entitiesA = entities(wordsA);
-  const entitiesB = entities(wordsB);
+  const entitiesA = entities(a);
+  const entitiesB = entities(b);
   if (!sameMultiset(entitiesA, entitiesB)) return 'entity';
   if (!sameSequence(entitiesA, entitiesB)) return 'entity-order';
   return undefined;
