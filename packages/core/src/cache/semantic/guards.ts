@@ -55,7 +55,7 @@ function numbers(words: readonly string[]): string[] {
     const lower = word.toLowerCase();
     const spelled = NUMBER_WORDS.get(lower);
     if (spelled !== undefined) out.push(spelled);
-    else for (const digits of lower.match(/\d+(?:[.,]\d+)*/g) ?? []) out.push(digits.replace(/,(?=\d{3}\b)/g, ''));
+    else for (const digits of lower.match(/\d+(?:\.\d+)*/g) ?? []) out.push(digits);
   }
   return out;
 }
@@ -92,7 +92,10 @@ function sameSequence(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** Why `a` and `b` look like a near miss rather than a paraphrase, or undefined when they pass. */
-export function nearMissReason(a: string, b: string): NearMissReason | undefined {
+export function nearMissReason(rawA: string, rawB: string): NearMissReason | undefined {
+  // Thousands separators: "1,000" and "1000" are the same number.
+  const a = rawA.replace(/(\d),(?=\d{3}\b)/g, '$1');
+  const b = rawB.replace(/(\d),(?=\d{3}\b)/g, '$1');
   const wordsA = tokens(a);
   const wordsB = tokens(b);
   if (negationCount(wordsA) !== negationCount(wordsB)) return 'negation';
