@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createExactIndex, createHnswIndex } from '../../src/index.js';
+import { createExactIndex, createHnswIndex, KeelError } from '../../src/index.js';
+import { loadUsearch } from '../../src/cache/semantic/index-usearch.js';
 import { randomVectors } from './helpers.js';
 
 describe('createHnswIndex (usearch)', () => {
@@ -28,5 +29,12 @@ describe('createHnswIndex (usearch)', () => {
     expect(index.remove('key:a')).toBe(true);
     expect(index.size).toBe(0);
     expect(index.search(b!, 1)).toEqual([]);
+  });
+
+  it('names the missing optional peer in a bad_request when usearch cannot be loaded', async () => {
+    const error = await loadUsearch('usearch-not-installed-here').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeelError);
+    expect(error).toMatchObject({ kind: 'bad_request', message: expect.stringContaining('npm install usearch') });
+    await expect(loadUsearch()).resolves.toHaveProperty('Index');
   });
 });

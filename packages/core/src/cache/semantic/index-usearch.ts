@@ -28,22 +28,24 @@ interface UsearchModule {
   }) => UsearchIndex;
 }
 
-let loaded: Promise<UsearchModule> | undefined;
+const loaded = new Map<string, Promise<UsearchModule>>();
 
 /**
  * Loads usearch on first use. Through `createRequire` rather than `import()`: usearch's ESM
  * build finds its prebuilt binary through `__dirname`, which ESM lacks, and recurses until the
  * stack overflows; its CommonJS build loads the same binary correctly.
  */
-function loadUsearch(): Promise<UsearchModule> {
-  loaded ??= (async () => {
+export function loadUsearch(specifier = 'usearch'): Promise<UsearchModule> {
+  let pending = loaded.get(specifier);
+  if (pending) return pending;
+  pending = (async () => {
     try {
       const { createRequire } = await import('node:module');
-      const mod: unknown = createRequire(import.meta.url)('usearch');
+      const mod: unknown = createRequire(import.meta.url)(specifier);
       if (typeof (mod as Partial<UsearchModule> | null)?.Index !== 'function') throw new Error('usearch has no Index export');
       return mod as UsearchModule;
     } catch (error) {
-      loaded = undefined;
+      loaded.delete(specifier);
       throw new KeelError(
         'bad_request',
         "The semantic cache's 'hnsw' index needs the optional peer dependency `usearch` (npm install usearch); use index: 'exact' without it.",
@@ -51,7 +53,8 @@ function loadUsearch(): Promise<UsearchModule> {
       );
     }
   })();
-  return loaded;
+  loaded.set(specifier, pending);
+  return pending;
 }
 
 /**
