@@ -35,6 +35,11 @@ export interface EvaluateOptions {
   readonly rounds?: number | undefined;
   /** @default 7 */
   readonly seed?: number | undefined;
+  /**
+   * Pairs run first, in scopes of their own, with feedback but not counted: what the policy has
+   * learnt from earlier traffic before these pairs arrive (only learned thresholds use it).
+   */
+  readonly warmup?: readonly LabelledPair[] | undefined;
 }
 
 /** A seeded Fisher–Yates shuffle (mulberry32), so every run sees the same order. */
@@ -80,23 +85,32 @@ export async function evaluateSemanticMode(
     'changed-number': 0,
     unrelated: 0,
   };
-  const indexed = pairs.map((pair, i) => ({ pair, scope: { tenant: 'eval', feature: `pair-${i}` } }));
-  for (const { pair, scope } of indexed) await cache.remember(scope, pair.a, 'cached');
+  const scoped = (list: readonly LabelledPair[], prefix: string) =>
+    list.map((pair, i) => ({ pair, scope: { tenant: 'eval', feature: `${prefix}-${i}` } }));
+  const indexed = scoped(pairs, 'pair');
+  const warmup = scoped(options.warmup ?? [], 'warmup');
+  for (const { pair, scope } of [...warmup, ...indexed]) await cache.remember(scope, pair.a, 'cached');
   let served = 0;
   let falseHits = 0;
   let trueHits = 0;
   const rounds = Math.max(1, options.rounds ?? 1);
+  /** One lookup plus the feedback a stage would give; true when it was served. */
+  async function ask({ pair, scope }: (typeof indexed)[number]): Promise<boolean> {
+    const hit = await cache.lookup(scope, { prompt: pair.b });
+    const checked: SemanticHit | undefined = hit ?? (await cache.nearest(scope, { prompt: pair.b }));
+    if (checked) cache.verify(scope, pair.b, checked, pair.same);
+    return hit !== undefined;
+  }
   for (let round = 0; round < rounds; round++) {
-    for (const { pair, scope } of shuffled(indexed, (options.seed ?? 7) + round)) {
-      const hit = await cache.lookup(scope, { prompt: pair.b });
-      if (hit) {
-        served++;
-        servedByCategory[pair.category]++;
-        if (pair.same) trueHits++;
-        else falseHits++;
-      }
-      const checked: SemanticHit | undefined = hit ?? (await cache.nearest(scope, { prompt: pair.b }));
-      if (checked) cache.verify(scope, pair.b, checked, pair.same);
+    for (const item of shuffled(warmup, (options.seed ?? 7) + 1000 + round)) await ask(item);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const item of shuffled(indexed, (options.seed ?? 7) + round)) {
+      if (!(await ask(item))) continue;
+      served++;
+      servedByCategory[item.pair.category]++;
+      if (item.pair.same) trueHits++;
+      else falseHits++;
     }
   }
   const different = pairs.filter((pair) => !pair.same).length * rounds;
