@@ -6,3 +6,5 @@ export { wrapOpenAI } from './wrap-openai.js';
 export type { OpenAIRequestOptions, WrapOpenAIOptions, WrappedChatCompletions, WrappedOpenAI } from './wrap-openai.js';
 export type { KeelCallOptions, WithKeel, WrapFeatureConfig, WrapOptions } from '@keel/core';
 export { fitsStrictSubset } from './strict-schema.js';
+export { createOpenAIEmbedder } from './embedder.js';
+export type { OpenAIEmbedderOptions } from './embedder.js';

@@ -1,3 +1,5 @@
+import type { EmbeddingRequest } from './wire/wire-format.js';
+
 /** The sentence every reply uses unless a fault or `reply` option says otherwise. Never the prompt. */
 export const DEFAULT_REPLY_TEXT = 'The quick brown fox jumps over the lazy dog.';
 
@@ -49,6 +51,8 @@ export interface ReplyPlan {
   readonly toolName?: string | undefined;
   /** OpenAI: the logprob of each chunk, when the request asked for `logprobs`. */
   readonly logprobs?: readonly number[] | undefined;
+  /** OpenAI embeddings: what to embed (see `WireRequestInfo.embedding`). */
+  readonly embedding?: EmbeddingRequest | undefined;
 }
 
 /** Splits text into word-sized deltas, keeping whitespace, so the deltas join back exactly. */

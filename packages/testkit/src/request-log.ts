@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Fault } from './faults.js';
 
 /** The wire formats the test server speaks. */
-export type WireName = 'openai' | 'anthropic' | 'llama-server';
+export type WireName = 'openai' | 'anthropic' | 'llama-server' | 'openai-embeddings';
 
 /** One request as the test server received it. */
 export interface RecordedRequest {

@@ -3,3 +3,4 @@ export type * from './semantic-layer.js';
 export { createMemoryCacheStore, type MemoryCacheStoreOptions } from './memory-store.js';
 export { featureCacheSchema, requestCacheSchema, type FeatureCacheConfig, type RequestCacheOptions } from './schema.js';
 export type { CacheKey, CacheShape } from './key.js';
+export * from './semantic/index.js';

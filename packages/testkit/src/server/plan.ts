@@ -59,6 +59,7 @@ export function planReply({ wire, info, index, fault, text, receivedAt }: PlanIn
     apiKey: info.apiKey,
     lastUserText: info.lastUserText,
     toolName: info.forcedTool,
+    ...(info.embedding ? { embedding: info.embedding } : {}),
     ...(info.logprobs ? { logprobs: chunks.map((_, i) => (ok?.logprobs?.length ? ok.logprobs[i % ok.logprobs.length]! : -0.01)) } : {}),
   };
 }

@@ -23,6 +23,16 @@ export interface WireRequestInfo {
    * when the reply text starts with the prefill, only the rest is sent, as the real API does.
    */
   readonly prefill?: string | undefined;
+  /** OpenAI embeddings: the texts to embed and how the client asked for the vectors. */
+  readonly embedding?: EmbeddingRequest | undefined;
+}
+
+export interface EmbeddingRequest {
+  readonly inputs: readonly string[];
+  /** `dimensions` from the body, when it names one. */
+  readonly dimensions?: number | undefined;
+  /** `encoding_format`: the openai client asks for base64 unless told `float`. */
+  readonly encoding: 'float' | 'base64';
 }
 
 /** An error as a fault describes it; every field falls back to the wire's default for the status. */

@@ -1,0 +1,15 @@
+export { createSemanticCache } from './layer.js';
+export type { SemanticCache, SemanticCacheOptions } from './layer.js';
+export { createExactIndex } from './index-exact.js';
+export type { ExactIndexOptions } from './index-exact.js';
+export { createHnswIndex } from './index-usearch.js';
+export type { HnswIndexOptions } from './index-usearch.js';
+export { normalise } from './vector-index.js';
+export type { VectorIndex, VectorIndexFactory, VectorMatch } from './vector-index.js';
+export { nearMissReason, passesGuards } from './guards.js';
+export type { NearMissReason } from './guards.js';
+export { fixedThreshold } from './policy-fixed.js';
+export { errorBoundedThreshold } from './policy-error-bounded.js';
+export type { ErrorBoundedOptions } from './policy-error-bounded.js';
+export type { EntryThreshold, ThresholdDecision, ThresholdPolicy } from './policy.js';
+export { semanticScopeKey } from './scope-key.js';
