@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { KeelError } from '../errors/keel-error.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { CacheJson, ExactCacheStore } from './store.js';
+import type { CacheJson, CacheSetOptions, ExactCacheStore } from './store.js';
 
 export interface MemoryCacheStoreOptions {
   /** The most bytes of entries held (as core measured them); the least recently used go first. @default 64 MiB */
@@ -16,7 +16,16 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
  * The embedded exact-cache store: lru-cache bounded in bytes, each entry with its own TTL on
  * Keel's clock. Entries expire lazily on read (no timers); lru-cache's `ttlAutopurge` is off.
  */
-export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): ExactCacheStore & { readonly size: number; readonly bytes: number } {
+/** The embedded store: synchronous, with its size in entries and bytes. */
+export interface MemoryCacheStore extends ExactCacheStore {
+  get(key: string): CacheJson | undefined;
+  set(key: string, value: CacheJson, options: CacheSetOptions): void;
+  delete(key: string): void;
+  readonly size: number;
+  readonly bytes: number;
+}
+
+export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): MemoryCacheStore {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new KeelError('bad_request', 'createMemoryCacheStore: maxBytes must be a positive integer');
   const clock = options.clock ?? systemClock;
