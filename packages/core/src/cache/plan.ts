@@ -14,7 +14,7 @@ export interface CachePlan {
   readonly config: ResolvedCache;
   /** Skip the lookup and replace the entry. */
   readonly refresh: boolean;
-  readonly semantic?: { readonly scope: CacheScope; readonly prompt: string; readonly minSimilarity: number } | undefined;
+  readonly semantic?: { readonly scope: CacheScope; readonly prompt: string; readonly minSimilarity: number; readonly verify: boolean } | undefined;
 }
 
 export type CacheDecision = { readonly plan: CachePlan } | { readonly skipped: string };
@@ -91,6 +91,7 @@ export function planCache(
           prompt: last.content,
           // A request may only tighten the feature's threshold.
           minSimilarity: Math.max(config.semantic.minSimilarity, controls?.minSimilarity ?? 0),
+          verify: config.semantic.verify === 'exact-answer',
         }
       : undefined;
   return { plan: { key: exactCacheKey(scope, shape, cacheRequest), scope, shape, config, refresh: controls?.refresh ?? false, semantic } };

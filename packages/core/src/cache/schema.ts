@@ -30,6 +30,13 @@ export const featureCacheSchema = z
       .object({
         /** The cosine similarity a cached prompt must reach. */
         minSimilarity: z.number().min(0).max(1),
+        /**
+         * Exploration for learned (error-bounded) thresholds: on a miss near a cached prompt, the
+         * fresh answer is compared with the cached one (`exact-answer`: equal after trimming
+         * and collapsing whitespace, case-insensitive) and the verdict fed to the layer's
+         * `verify`. `off`: only your own `verify` calls teach it. @default 'exact-answer'
+         */
+        verify: z.enum(['exact-answer', 'off']).default('exact-answer'),
       })
       .strict()
       .optional(),

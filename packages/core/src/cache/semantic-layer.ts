@@ -41,4 +41,9 @@ export interface SemanticLayer {
    * (a verified hit, or a sampled re-ask that disagreed).
    */
   verify?(scope: CacheScope, prompt: string, hit: SemanticHit, correct: boolean): void;
+  /**
+   * The most similar entry that passes the guards, whatever the threshold policy says: what the
+   * stage checks a miss's fresh answer against, to feed `verify` (exploration).
+   */
+  nearest?(scope: CacheScope, lookup: SemanticLookup): Promise<SemanticHit | undefined>;
 }

@@ -7,13 +7,14 @@ import type { StreamEvent } from '../pipeline/stream.js';
 import type { Clock } from '../util/clock.js';
 import { decodeAnswer, encodeAnswer, whyNotCacheable, type CachedAnswer } from './entry.js';
 import type { CachePlan } from './plan.js';
-import type { SemanticLayer } from './semantic-layer.js';
+import type { SemanticHit, SemanticLayer } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { ExactCacheStore } from './store.js';
 
 export interface CacheStageOptions {
   readonly store: ExactCacheStore;
-  readonly semantic?: SemanticLayer | undefined;
+  /** The semantic layer of a feature, if it has one. */
+  readonly semanticFor: (feature: string) => SemanticLayer | undefined;
   readonly clock: Clock;
   readonly events: EventHub;
   /** Emits the hit's `call.finished` (the pipeline owns that event's shape). */
@@ -47,7 +48,7 @@ interface Hit {
  * reaches a budget, a rate limit or a provider. The store and the semantic layer may fail: the
  * cache then stays out of the way (`cache.error`) and the call goes upstream.
  */
-export function createCacheStage({ store, semantic, clock, events, finish }: CacheStageOptions) {
+export function createCacheStage({ store, semanticFor, clock, events, finish }: CacheStageOptions) {
   const flights = new SingleFlight<CachedAnswer>();
 
   function missed(call: CallState) {
@@ -63,25 +64,47 @@ export function createCacheStage({ store, semantic, clock, events, finish }: Cac
     if (events.active) events.emit({ type: 'cache.error', callId: call.id, feature: call.feature, at: clock.now(), operation });
   }
 
-  async function lookup({ plan, call, signal }: CachedCall): Promise<Hit | undefined> {
+  /** The hit, or on a miss the nearest cached prompt to check the fresh answer against. */
+  async function lookup({ plan, call, signal }: CachedCall): Promise<{ hit?: Hit; near?: SemanticHit | undefined }> {
     try {
       const exact = decodeAnswer(await store.get(plan.key), plan.shape);
-      if (exact) return { answer: exact };
+      if (exact) return { hit: { answer: exact } };
     } catch {
       storeFailed(call, 'get');
-      return undefined;
+      return {};
     }
-    if (!plan.semantic || !semantic) return undefined;
+    const semantic = semanticFor(call.feature);
+    if (!plan.semantic || !semantic) return {};
+    const request = { prompt: plan.semantic.prompt, minSimilarity: plan.semantic.minSimilarity, signal };
     try {
-      const similar = await semantic.lookup(plan.semantic.scope, { prompt: plan.semantic.prompt, minSimilarity: plan.semantic.minSimilarity, signal });
-      if (!similar || similar.similarity < plan.semantic.minSimilarity) return undefined;
-      const answer = decodeAnswer(await store.get(similar.key), plan.shape);
-      // The entry expired or was evicted: the vector goes too.
-      if (!answer) semantic.forget(plan.semantic.scope, similar.key);
-      return answer ? { answer, similarity: similar.similarity } : undefined;
+      const similar = await semantic.lookup(plan.semantic.scope, request);
+      if (similar && similar.similarity >= plan.semantic.minSimilarity) {
+        const answer = decodeAnswer(await store.get(similar.key), plan.shape);
+        if (answer) return { hit: { answer, similarity: similar.similarity } };
+        // The entry expired or was evicted: the vector goes too.
+        semantic.forget(plan.semantic.scope, similar.key);
+      }
+      const near = plan.semantic.verify && semantic.verify && semantic.nearest ? await semantic.nearest(plan.semantic.scope, request) : undefined;
+      return { near };
     } catch {
       storeFailed(call, 'semantic');
-      return undefined;
+      return {};
+    }
+  }
+
+  /**
+   * Exploration: the fresh answer to a prompt near a cached one says whether serving the cached
+   * answer would have been right; the verdict teaches the layer's learned thresholds.
+   */
+  async function explore({ plan, call }: CachedCall, near: SemanticHit, result: ChatResult): Promise<void> {
+    const semantic = semanticFor(call.feature);
+    // Only a complete answer says what the right answer was.
+    if (!plan.semantic || !semantic?.verify || result.finishReason !== 'stop') return;
+    try {
+      const cached = decodeAnswer(await store.get(near.key), plan.shape);
+      if (cached) semantic.verify(plan.semantic.scope, plan.semantic.prompt, near, sameAnswer(cached.text, result.text));
+    } catch {
+      storeFailed(call, 'semantic');
     }
   }
 
@@ -111,7 +134,10 @@ export function createCacheStage({ store, semantic, clock, events, finish }: Cac
   }
 
   /** Keeps a result when it may be kept; returns the entry followers may share. */
-  async function remember({ plan, call }: CachedCall, result: ChatResult, chunks: readonly unknown[] | undefined): Promise<CachedAnswer | undefined> {
+  async function remember(cached: CachedCall, result: ChatResult, chunks: readonly unknown[] | undefined, near: SemanticHit | undefined): Promise<CachedAnswer | undefined> {
+    const { plan, call } = cached;
+    const semantic = semanticFor(call.feature);
+    if (near) await explore(cached, near, result);
     const why = whyNotCacheable(result, plan.shape);
     if (why) {
       stored(call, why);
@@ -169,19 +195,22 @@ export function createCacheStage({ store, semantic, clock, events, finish }: Cac
    * Looks up, else follows an identical call in flight, else leads: returns the hit, or the
    * flight to settle once this call's own result is known (undefined: not in a flight).
    */
-  async function admit(cached: CachedCall, stream: boolean): Promise<{ hit: ChatResult; answer: CachedAnswer } | { settle: ((answer: CachedAnswer | undefined) => void) | undefined }> {
+  type Admitted = { hit: ChatResult; answer: CachedAnswer } | { settle: ((answer: CachedAnswer | undefined) => void) | undefined; near?: SemanticHit | undefined };
+
+  async function admit(cached: CachedCall, stream: boolean): Promise<Admitted> {
     if (cached.plan.refresh) return { settle: undefined };
     for (let follows = 0; ; follows++) {
-      const hit = await lookup(cached);
+      const { hit, near } = await lookup(cached);
       if (hit) return { hit: served(hit, cached, stream), answer: hit.answer };
       const flight = flights.pending(cached.plan.key);
-      if (!flight) break;
-      if (follows === MAX_FOLLOWS) return { settle: undefined };
+      if (!flight) {
+        missed(cached.call);
+        return { settle: flights.lead(cached.plan.key), near };
+      }
+      if (follows === MAX_FOLLOWS) return { settle: undefined, near };
       const answer = await follow(flight, cached);
       if (answer) return { hit: served({ answer }, cached, stream), answer };
     }
-    missed(cached.call);
-    return { settle: flights.lead(cached.plan.key) };
   }
 
   async function chat(cached: CachedCall, run: () => Promise<ChatResult>): Promise<ChatResult> {
@@ -190,7 +219,7 @@ export function createCacheStage({ store, semantic, clock, events, finish }: Cac
     let shared: CachedAnswer | undefined;
     try {
       const result = await run();
-      shared = await remember(cached, result, undefined);
+      shared = await remember(cached, result, undefined, admitted.near);
       return result;
     } finally {
       admitted.settle?.(shared);
@@ -215,7 +244,7 @@ export function createCacheStage({ store, semantic, clock, events, finish }: Cac
           else chunks.push(event.chunk);
         }
         // Kept before the finish is handed out: a reader may stop right after it.
-        if (event.type === 'finish' && (chunks || cached.plan.shape !== 'raw-chunks')) shared = await remember(cached, event.result, chunks);
+        if (event.type === 'finish' && (chunks || cached.plan.shape !== 'raw-chunks')) shared = await remember(cached, event.result, chunks, admitted.near);
         yield event;
       }
     } finally {
@@ -232,6 +261,12 @@ async function* replay(result: ChatResult, rawChunks: readonly unknown[] | undef
   if (result.text) yield { type: 'text', text: result.text };
   yield { type: 'usage', usage: result.usage };
   yield { type: 'finish', result };
+}
+
+/** The exploration judge: the same text after trimming, collapsing whitespace and case. */
+function sameAnswer(a: string, b: string): boolean {
+  const norm = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+  return norm(a) === norm(b);
 }
 
 export type CacheStage = ReturnType<typeof createCacheStage>;

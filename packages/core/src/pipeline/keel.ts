@@ -88,8 +88,11 @@ export interface KeelOptions {
 export interface CacheOptions {
   /** @default an in-memory lru-cache of 64 MiB (`createMemoryCacheStore`); see @keel/redis for many replicas */
   readonly store?: ExactCacheStore | undefined;
-  /** Similar-prompt matching for features with `cache.semantic` (`createSemanticCache`). */
-  readonly semantic?: SemanticLayer | undefined;
+  /**
+   * Similar-prompt matching for features with `cache.semantic` (`createSemanticCache`): one
+   * layer for all of them, or one per feature name (each its own embedder and threshold policy).
+   */
+  readonly semantic?: SemanticLayer | Readonly<Record<string, SemanticLayer>> | undefined;
 }
 
 export interface StreamOptions {
@@ -170,9 +173,12 @@ export function createKeel(options: KeelOptions): Keel {
   // Policies are built once per feature, not per call.
   const chains = new Map<string, ReturnType<typeof buildChain>>();
   for (const feature of config.features.values()) chains.set(feature.name, buildChain(feature));
-  const semanticLayer = options.cache?.semantic;
-  const needsSemantic = [...config.features.values()].filter((feature) => feature.cache?.semantic).map((feature) => `features.${feature.name}.cache.semantic`);
-  if (needsSemantic.length > 0 && !semanticLayer) {
+  const semanticOption = options.cache?.semantic;
+  const sharedLayer = semanticOption && typeof (semanticOption as Partial<SemanticLayer>).lookup === 'function' ? (semanticOption as SemanticLayer) : undefined;
+  const layersByFeature = sharedLayer ? undefined : (semanticOption as Readonly<Record<string, SemanticLayer>> | undefined);
+  const semanticFor = (feature: string): SemanticLayer | undefined => sharedLayer ?? layersByFeature?.[feature];
+  const needsSemantic = [...config.features.values()].filter((feature) => feature.cache?.semantic && !semanticFor(feature.name)).map((feature) => `features.${feature.name}.cache.semantic`);
+  if (needsSemantic.length > 0) {
     const issues = needsSemantic.map((at) => `${at}: needs a semantic layer (createKeel({ cache: { semantic: createSemanticCache(...) } }))`);
     throw new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues });
   }
@@ -180,7 +186,7 @@ export function createKeel(options: KeelOptions): Keel {
   const cacheStage = [...config.features.values()].some((feature) => feature.cache)
     ? createCacheStage({
         store: options.cache?.store ?? createMemoryCacheStore({ clock }),
-        semantic: semanticLayer,
+        semanticFor,
         clock,
         events,
         finish: (call, stream, result) =>
@@ -192,7 +198,7 @@ export function createKeel(options: KeelOptions): Keel {
   function cacheFor(begun: Begun, step: StepOptions, includeRaw: boolean, stream: boolean): CachedCall | undefined {
     if (!cacheStage || !begun.feature.cache) return undefined;
     const shape = includeRaw ? (stream ? 'raw-chunks' : 'raw-response') : 'keel';
-    const decision = planCache(begun.feature, begun.validated, shape, step, semanticLayer !== undefined);
+    const decision = planCache(begun.feature, begun.validated, shape, step, semanticFor(begun.feature.name) !== undefined);
     if (!decision) return undefined;
     if ('skipped' in decision) {
       if (events.active) events.emit({ type: 'cache.skipped', callId: begun.call.id, feature: begun.call.feature, at: clock.now(), reason: decision.skipped });

@@ -82,6 +82,8 @@ describe.each(WIRES)('exact cache over the %s wire', (wire) => {
   const uncacheable: readonly [string, Fault][] = [
     ['a truncated answer (length)', { type: 'ok', text: 'one two three four five', finishReason: wire === 'openai' ? 'length' : 'max_tokens' }],
     ['an empty answer', { type: 'ok', text: '' }],
+    // OpenAI: a filtered answer (`content_filter`); Anthropic: a refusal (`stop_reason: refusal`, a typed error).
+    ['a filtered or refused answer', { type: 'ok', text: 'partial', finishReason: wire === 'openai' ? 'content_filter' : 'refusal' }],
     ['an answer without usage', { type: 'ok', usage: 'omit' }],
     ['a server error', { type: 'status', status: 500 }],
     ['a rate limit', { type: 'status', status: 429 }],

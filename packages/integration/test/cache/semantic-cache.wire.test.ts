@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { createOpenAIProvider } from '@keel/openai';
 import { createLocalEmbedder, createTestServer, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeel, createSemanticCache, fixedThreshold, type KeelEvent } from '@keel/core';
+import { createKeel, createSemanticCache, errorBoundedThreshold, fixedThreshold, type KeelEvent } from '@keel/core';
 
 let server: TestServer | undefined;
 afterEach(async () => server?.close());
@@ -59,6 +59,37 @@ describe('semantic cache in the pipeline', () => {
     await keel.chat(ask('Which colour is the sky?', 'acme', { cache: { minSimilarity: 0 } }));
     expect(server.hits).toBe(5);
     keel.close();
+  });
+
+  describe('learned thresholds (error-bounded) explore on misses: the fresh answer judges the cached one', () => {
+    const OPENERS = ['Hi,', 'Hello,', 'Hey team,', 'Quick question:', 'Please help:', 'Good morning,', 'Sorry to bother you,', 'One more thing:', 'Question:', 'Hi there,', 'Hey,', 'Hello team,', 'Morning,', 'Help:', 'Urgent:', 'Small question:', 'Dear support,', 'Team,', 'Folks,', 'Support,'];
+    const ENDINGS = ['how do I reset my password?', 'how can I reset my password?', 'how to reset my password?'];
+    // 60 distinct paraphrases: a new entry serves nothing until the feedback makes it confident.
+    const PROMPTS = ENDINGS.flatMap((ending) => OPENERS.map((opener) => `${opener} ${ending}`));
+    async function run(reply: (index: number) => string) {
+      server = await createTestServer({ reply: (request) => reply(request.index) });
+      const keel = createKeel({
+        providers: [createOpenAIProvider({ client: new OpenAI({ apiKey: 'sk-semantic-test', baseURL: `${server.url}/v1` }) })],
+        features: { f: { models: [{ provider: 'openai', model: 'gpt-4o-mini' }], maxTokens: 64, temperature: 0, cache: { semantic: { minSimilarity: 0.5 } } } },
+        cache: { semantic: { f: createSemanticCache({ embedder: createLocalEmbedder(), policy: errorBoundedThreshold({ delta: 0.1 }) }) } },
+      });
+      const results = [];
+      for (const prompt of PROMPTS) results.push(await keel.chat(ask(prompt)));
+      keel.close();
+      return results;
+    }
+
+    it('when fresh answers agree with the cached ones, it learns to serve paraphrases', async () => {
+      const results = await run(() => 'Go to Settings, then Security.');
+      expect(results.filter((r) => r.cached).length).toBeGreaterThan(0);
+      expect(server!.hits).toBe(PROMPTS.length - results.filter((r) => r.cached).length);
+    });
+
+    it('when they disagree, it never serves a paraphrase', async () => {
+      const results = await run((index) => `Answer number ${index}`);
+      expect(results.filter((r) => r.cached)).toHaveLength(0);
+      expect(server!.hits).toBe(PROMPTS.length);
+    });
   });
 
   it('a feature asking for semantic matching without a layer is a configuration error', () => {
