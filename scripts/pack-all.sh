@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest="$(mkdir -p "${1:-packs}" && cd "${1:-packs}" && pwd)"
+# Build first, in dependency order (pnpm -r sorts topologically): each package's `prepack` builds
+# only itself, and @keel/llamacpp's build needs @keel/openai's declarations, which the
+# alphabetical loop below would pack (and build) after it on a clean tree.
+pnpm -r --filter './packages/*' build >/dev/null
 # Every package that is not private (integration is).
 for dir in packages/*/; do
   grep -q '"private": true' "$dir/package.json" && continue
