@@ -68,23 +68,6 @@ export type KeelEvent =
       readonly model: string;
       readonly charged?: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
     })
-  /**
-   * A stream that broke after text was sent goes on from a new leg (docs/failover.md): by
-   * `continue` (prefill) or `restart` (its regenerated prefix must equal `sentChars` of text,
-   * or the stream ends with the typed error after all).
-   */
-  | (EventBase & {
-      readonly type: 'stream.recovered';
-      readonly kind: KeelErrorKind;
-      readonly mode: 'continue' | 'restart';
-      readonly from: { readonly provider: string; readonly model: string };
-      readonly to: { readonly provider: string; readonly model: string };
-      readonly sentChars: number;
-    })
-  /** A hedged call sent its backup (`primary`, `backup`: `provider/model`) after `delayMs`. */
-  | (EventBase & { readonly type: 'hedge.started'; readonly primary: string; readonly backup: string; readonly delayMs: number })
-  /** A hedged race that sent a backup was won; the loser was cancelled. */
-  | (EventBase & { readonly type: 'hedge.won'; readonly winner: 'primary' | 'backup'; readonly provider: string; readonly model: string })
   /** The answer came from the cache: `exact` key, or a `semantic` match at `similarity`. */
   | (EventBase & { readonly type: 'cache.hit'; readonly stream: boolean; readonly match: 'exact' | 'semantic'; readonly similarity?: number | undefined })
   /** Nothing cached for this call: it goes upstream (and leads any identical call behind it). */

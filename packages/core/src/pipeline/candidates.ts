@@ -31,7 +31,7 @@ export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest
 
 const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
 
-/** Hedging for one call (`failover.hedge`, chat and stream): how long before the backup, and how to release a loser. */
+/** Hedging for one call (streams, `failover.hedge`): how long before the backup, and how to release a loser. */
 export interface FallbackHedge<T> {
   readonly delayMs: number;
   readonly callerSignal: AbortSignal | undefined;
@@ -60,7 +60,7 @@ export async function withFallback<T>(
   deadline: number,
   floorMs: number,
   attempt: (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => Promise<T>,
-  hedge?: NoInfer<FallbackHedge<T>>,
+  hedge?: FallbackHedge<T>,
 ): Promise<T> {
   const { candidates, feature, request } = plan;
   const actions = feature.failover.actions;
@@ -158,18 +158,11 @@ async function hedged<T>(
     start: (side, signal) => {
       const ref = side === 'primary' ? primary : backup;
       handles[side] = candidateStarted(call, ref, true);
-      if (side === 'backup' && call.events.active) {
-        call.events.emit({ type: 'hedge.started', callId: call.id, feature: call.feature, at: call.clock.now(), primary: name(primary), backup: name(backup), delayMs: hedge.delayMs });
-      }
       return attempt(ref, signal);
     },
   });
   if (outcome.ok) {
-    if (outcome.backupSent) {
-      markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
-      const winner = outcome.winner === 'primary' ? primary : backup;
-      if (call.events.active) call.events.emit({ type: 'hedge.won', callId: call.id, feature: call.feature, at: call.clock.now(), winner: outcome.winner, provider: winner.provider, model: winner.model });
-    }
+    if (outcome.backupSent) markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
     return outcome.value;
   }
   const error = outcome.error;

@@ -116,17 +116,6 @@ export function raceHedged<T>(race: HedgeRace<T>): Promise<HedgeOutcome<T>> {
   });
 }
 
-/**
- * The chat path's hedge for one call, or undefined when the feature does not hedge. The first
- * complete response wins; a loser still waiting is aborted (its hold released: it served
- * nothing), and one that answered just after the winner was already settled on its own usage.
- */
-export function chatHedgeFor(hedger: Hedger | undefined, callerSignal: AbortSignal | undefined) {
-  const delayMs = hedger?.admit();
-  if (!hedger || delayMs === undefined) return undefined;
-  return { delayMs, callerSignal, mayHedge: () => hedger.tryHedge(), dispose: (_late: unknown) => undefined };
-}
-
 /** An opened leg as keel.ts holds it: what a hedge loser that opened anyway must release. */
 interface OpenedLeg {
   readonly opened: OpenedStream;

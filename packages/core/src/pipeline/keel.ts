@@ -31,7 +31,7 @@ import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
 import { createStreamRecovery } from './stream-recovery.js';
-import { chatHedgeFor, Hedger, hedgeFor } from './hedge.js';
+import { Hedger, hedgeFor } from './hedge.js';
 import { nextHoldId } from './hold-id.js';
 import { createKeelStream } from './keel-stream.js';
 import { createCacheStage, type CachedCall } from '../cache/stage.js';
@@ -211,9 +211,7 @@ export function createKeel(options: KeelOptions): Keel {
     const openStream = openStreamAttempt(feature.timeouts);
     const retry = retryPolicy({ ...feature.retry, minAttemptMs: feature.timeouts.minAttemptMs, budgetFor, actions: feature.failover.actions });
     return {
-      // Apart: a chat's latency to its whole answer and a stream's to its first token differ.
       hedger: feature.failover.hedge ? new Hedger(feature.failover.hedge, clock) : undefined,
-      chatHedger: feature.failover.hedge ? new Hedger(feature.failover.hedge, clock) : undefined,
       chat: compose([retry, bulkheadPolicy(bulkheads, feature.timeouts.minAttemptMs), breakerPolicy, attemptTimeoutPolicy(feature.timeouts.attemptMs)], (ctx) => {
         ctx.call.sent = true;
         return ctx.target.provider.chat(ctx.target.request, ctx);
@@ -295,12 +293,11 @@ export function createKeel(options: KeelOptions): Keel {
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, signal, request) => {
+      const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, _signal, request) => {
         const { hold, target } = await admit(feature, request, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            // A hedged side runs under its own signal (the loser is aborted), else the caller's.
-            context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
+            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -308,8 +305,7 @@ export function createKeel(options: KeelOptions): Keel {
           await settleCall(hold, undefined, NOTHING_SERVED, true);
           throw error;
         }
-      }, chatHedgeFor(chain.chatHedger, validated.signal));
-      chain.chatHedger?.observe(clock.now() - call.startedAt);
+      });
       const { response, target, settled } = answered;
       const budgetRemaining = settled?.remaining;
       void settleCall(undefined, ticket, { usage: response.usage, answered: true, text: response.text }, true);

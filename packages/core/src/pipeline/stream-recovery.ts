@@ -101,19 +101,6 @@ export function createStreamRecovery(deps: StreamRecoveryDeps): StreamRecovery |
       const { messages, gate } = mode === 'continue' ? continuation(deps.request, broken.sent) : { messages: deps.request.messages, gate: restartGate(broken.sent) };
       try {
         const leg = await deps.open({ feature, request: { ...deps.request, messages }, candidates: [candidate] });
-        if (call.events.active) {
-          call.events.emit({
-            type: 'stream.recovered',
-            callId: call.id,
-            feature: call.feature,
-            at: call.clock.now(),
-            kind: error.kind,
-            mode,
-            from: { provider: broken.opened.provider, model: broken.opened.model },
-            to: { provider: leg.opened.provider, model: leg.opened.model },
-            sentChars: broken.sent.length,
-          });
-        }
         return { ...leg, gate };
       } catch (thrown) {
         if (!KeelError.is(thrown) || deps.callerSignal?.aborted || isDeadlineError(thrown)) break;

@@ -51,14 +51,6 @@ export const ATTR = {
   cacheHit: 'keel.cache.hit',
   cacheSimilarity: 'keel.cache.similarity',
   cacheReason: 'keel.cache.reason',
-  recoveryMode: 'keel.recovery.mode',
-  recoveryFrom: 'keel.recovery.from',
-  recoveryTo: 'keel.recovery.to',
-  recoverySentChars: 'keel.recovery.sent_chars',
-  hedgePrimary: 'keel.hedge.primary',
-  hedgeBackup: 'keel.hedge.backup',
-  hedgeDelayMs: 'keel.hedge.delay_ms',
-  hedgeWinner: 'keel.hedge.winner',
 } as const;
 
 /** Span events recorded on the call span. */
@@ -69,9 +61,6 @@ export const SPAN_EVENT = {
   firstToken: 'keel.first_token',
   usageMissing: 'keel.usage.missing',
   cacheHit: 'keel.cache.hit',
-  streamRecovered: 'keel.stream.recovered',
-  hedgeStarted: 'keel.hedge.started',
-  hedgeWon: 'keel.hedge.won',
   cacheStored: 'keel.cache.stored',
   cacheSkipped: 'keel.cache.skipped',
   cacheError: 'keel.cache.error',

@@ -4,7 +4,7 @@ import { callIdentities, type ProviderNamer } from './attributes.js';
 import { CallTable } from './call-table.js';
 import { KeelMetrics } from './metrics.js';
 import { SCOPE } from './names.js';
-import { abandonCall, endAttempt, finishCall, recordCacheEvent, recordFailoverEvent, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
+import { abandonCall, endAttempt, finishCall, recordCacheEvent, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
 
 export interface OpenTelemetryOptions {
   /** @default `tracerProvider.getTracer('@keel/core', version)`, else the global tracer */
@@ -109,13 +109,6 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
       }
       case 'cache.miss':
         return;
-      case 'stream.recovered':
-      case 'hedge.started':
-      case 'hedge.won': {
-        const call = calls.get(event.callId);
-        if (call) recordFailoverEvent(call, event, name);
-        return;
-      }
       case 'call.finished': {
         const call = calls.take(event.callId);
         if (call) finishCall(call, event, name);

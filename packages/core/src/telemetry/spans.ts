@@ -83,33 +83,6 @@ export function recordMissingUsage(call: OpenCall, event: EventOf<'usage.missing
   call.span.addEvent(SPAN_EVENT.usageMissing, defined({ [ATTR.usageMissingChargedOutput]: event.charged?.outputTokens }), hrTime(event.at));
 }
 
-/** Mid-stream recovery and hedging are moments in the call: span events. */
-export function recordFailoverEvent(call: OpenCall, event: EventOf<'stream.recovered' | 'hedge.started' | 'hedge.won'>, name: ProviderNamer): void {
-  if (!call.span.isRecording()) return;
-  const at = hrTime(event.at);
-  switch (event.type) {
-    case 'stream.recovered':
-      call.span.addEvent(
-        SPAN_EVENT.streamRecovered,
-        {
-          [ATTR.errorType]: event.kind,
-          [ATTR.recoveryMode]: event.mode,
-          [ATTR.recoveryFrom]: `${name(event.from.provider)}/${event.from.model}`,
-          [ATTR.recoveryTo]: `${name(event.to.provider)}/${event.to.model}`,
-          [ATTR.recoverySentChars]: event.sentChars,
-        },
-        at,
-      );
-      return;
-    case 'hedge.started':
-      call.span.addEvent(SPAN_EVENT.hedgeStarted, { [ATTR.hedgePrimary]: event.primary, [ATTR.hedgeBackup]: event.backup, [ATTR.hedgeDelayMs]: event.delayMs }, at);
-      return;
-    case 'hedge.won':
-      call.span.addEvent(SPAN_EVENT.hedgeWon, { [ATTR.hedgeWinner]: event.winner, [ATTR.providerName]: name(event.provider), [ATTR.requestModel]: event.model }, at);
-      return;
-  }
-}
-
 /** Cache decisions are moments in the call: span events (a miss is the absence of a hit). */
 export function recordCacheEvent(call: OpenCall, event: EventOf<'cache.hit' | 'cache.stored' | 'cache.skipped' | 'cache.error'>): void {
   if (!call.span.isRecording()) return;

@@ -130,44 +130,6 @@ describe('call and attempt spans', () => {
     expect(call.events.map((e) => [e.name, e.attributes?.['keel.usage.charged_output_tokens']])).toEqual([['keel.usage.missing', 20]]);
   });
 
-  it('a cache hit: keel.cache.hit and the similarity on the span, the decision as an event', () => {
-    const t = setup();
-    const base = { callId: 'c1', feature: 'summarize' } as const;
-    t.emit(
-      c.started(0),
-      { ...base, type: 'cache.hit', at: T0 + 1, stream: false, match: 'semantic', similarity: 0.93 },
-      c.finished(2, { usage: undefined, cached: true, similarity: 0.93, costUsd: 0 }),
-    );
-    const call = t.span('chat gpt-4o-mini');
-    expect(call.attributes).toMatchObject({ 'keel.cache.hit': true, 'keel.cache.similarity': 0.93 });
-    expect(call.events.map((e) => [e.name, e.attributes?.['keel.cache.similarity']])).toEqual([['keel.cache.hit', 0.93]]);
-    const u = setup();
-    u.emit(c.started(0), { ...base, type: 'cache.skipped', at: T0 + 1, reason: 'no_tenant' }, { ...base, type: 'cache.stored', at: T0 + 3, reason: 'finish_length' }, c.finished(4));
-    const missed = u.span('chat gpt-4o-mini');
-    expect(missed.attributes['keel.cache.hit']).toBeUndefined();
-    expect(missed.events.map((e) => [e.name, e.attributes?.['keel.cache.reason']])).toEqual([
-      ['keel.cache.skipped', 'no_tenant'],
-      ['keel.cache.stored', 'finish_length'],
-    ]);
-  });
-
-  it('hedging and mid-stream recovery are span events', () => {
-    const t = setup();
-    const base = { callId: 'c1', feature: 'summarize' } as const;
-    t.emit(
-      c.started(0),
-      { ...base, type: 'hedge.started', at: T0 + 1, primary: 'openai/gpt-4o-mini', backup: 'openai/gpt-4o', delayMs: 500 },
-      { ...base, type: 'hedge.won', at: T0 + 2, winner: 'backup', provider: 'openai', model: 'gpt-4o' },
-      { ...base, type: 'stream.recovered', at: T0 + 3, kind: 'connection', mode: 'continue', from: { provider: 'openai', model: 'gpt-4o' }, to: { provider: 'openai', model: 'gpt-4o-mini' }, sentChars: 12 },
-      c.finished(4),
-    );
-    const call = t.span('chat gpt-4o-mini');
-    expect(call.events.map((e) => e.name)).toEqual(['keel.hedge.started', 'keel.hedge.won', 'keel.stream.recovered']);
-    expect(call.events[0]!.attributes).toMatchObject({ 'keel.hedge.backup': 'openai/gpt-4o', 'keel.hedge.delay_ms': 500 });
-    expect(call.events[1]!.attributes).toMatchObject({ 'keel.hedge.winner': 'backup' });
-    expect(call.events[2]!.attributes).toMatchObject({ 'keel.recovery.mode': 'continue', 'error.type': 'connection', 'keel.recovery.sent_chars': 12 });
-  });
-
   it('a stream: time to first token on the span, in ms and in seconds, and as an event', () => {
     const t = setup();
     t.emit(

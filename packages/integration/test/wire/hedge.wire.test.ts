@@ -18,7 +18,7 @@ describe.each(WIRES)('hedged streams over the %s wire', (wire) => {
 
   it('a slow primary loses to the backup sent after the hedge delay, and is cancelled', async () => {
     server = await createTestServer({ script: [{ type: 'slow-first-token', delayMs: 600_000 }] });
-    const { keel, clock, charged, served, events } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } });
+    const { keel, clock, charged, served } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } });
     const pending = keel.stream({ feature: 'f', messages }).result();
     await server.waitFor(() => server!.hits === 1);
     clock.advance(500);
@@ -33,10 +33,6 @@ describe.each(WIRES)('hedged streams over the %s wire', (wire) => {
     ]);
     // Far short of the first-token timeout: the caller waited the hedge delay, not 15 s.
     expect(clock.elapsed()).toBe(500);
-    expect(events.filter((e) => e.type === 'hedge.started' || e.type === 'hedge.won')).toMatchObject([
-      { type: 'hedge.started', primary: `${wire.name}/${primary}`, backup: `${wire.name}/${fallback}`, delayMs: 500 },
-      { type: 'hedge.won', winner: 'backup', provider: wire.name, model: fallback },
-    ]);
     expect(await charged()).toBe(served());
     keel.close();
   });
@@ -63,49 +59,5 @@ describe.each(WIRES)('hedged streams over the %s wire', (wire) => {
     expect(result.model).toBe(fallback);
     expect(result.candidates).toMatchObject([{ model: primary, outcome: 'failed_over', kind: 'timeout' }, { model: fallback, outcome: 'answered' }]);
     keel.close();
-  });
-});
-
-describe.each(WIRES)('hedged chat calls over the %s wire', (wire) => {
-  const [primary, fallback] = wire.models;
-
-  it('a slow primary loses to the backup: the first complete answer wins, the loser is cancelled, each charged what it used', async () => {
-    server = await createTestServer({ script: [{ type: 'slow-first-token', delayMs: 600_000 }] });
-    const { keel, clock, charged, served, events } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } });
-    const pending = keel.chat({ feature: 'f', messages });
-    await server.waitFor(() => server!.hits === 1);
-    clock.advance(500);
-    const result = await pending;
-    expect(result).toMatchObject({ text: DEFAULT_REPLY_TEXT, model: fallback });
-    expect(modelsAsked(server)).toEqual([primary, fallback]);
-    await server.waitFor(() => server!.requests[0]!.closed);
-    expect(server.requests[0]!.aborted).toBe(true);
-    expect(result.candidates).toEqual([
-      { provider: wire.name, model: primary, outcome: 'hedge_lost', kind: undefined, attempts: 1, costUsd: 0 },
-      { provider: wire.name, model: fallback, outcome: 'answered', attempts: 1, costUsd: result.costUsd },
-    ]);
-    expect(clock.elapsed()).toBe(500);
-    expect(events.filter((e) => e.type === 'hedge.won')).toMatchObject([{ winner: 'backup', model: fallback }]);
-    expect(await charged()).toBe(served());
-    keel.close();
-  });
-
-  it('a primary that answers before the delay sends no backup; maxRatio 0 never hedges', async () => {
-    server = await createTestServer();
-    const { keel, charged, served } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } });
-    expect((await keel.chat({ feature: 'f', messages })).model).toBe(primary);
-    expect(server.hits).toBe(1);
-    expect(await charged()).toBe(served());
-    keel.close();
-    await server.close();
-    server = await createTestServer({ script: [{ type: 'slow-first-token', delayMs: 600_000 }] });
-    const capped = keelOver(wire, server, { timeouts: { attemptMs: 3_000 }, failover: { hedge: { delayMs: 500, maxRatio: 0 } } });
-    const pending = capped.keel.chat({ feature: 'f', messages });
-    await server.waitFor(() => server!.hits === 1);
-    capped.clock.advance(500);
-    expect(server.hits).toBe(1);
-    capped.clock.advance(2_500);
-    expect((await pending).model).toBe(fallback);
-    capped.keel.close();
   });
 });

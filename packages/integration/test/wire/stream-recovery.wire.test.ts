@@ -78,7 +78,7 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
 
   it('a stall after 3 tokens (idle timeout) restarts on the next candidate', async () => {
     server = await createTestServer({ script: [{ type: 'stall-after', chunks: 3 }] });
-    const { keel, clock, charged, served, events } = keelOver(wire, server, restartCase(wire, { timeouts: { idleMs: 1_000 } }));
+    const { keel, clock, charged, served } = keelOver(wire, server, restartCase(wire, { timeouts: { idleMs: 1_000 } }));
     const { texts, result, error } = await drain(keel.stream({ feature: 'f', messages }), (count) => {
       // Once Keel waits on the silent provider (after this event is handed back), the idle timeout passes.
       if (count === 3) setImmediate(() => clock.advance(1_000));
@@ -90,9 +90,6 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
     expect(result!.candidates).toMatchObject([
       { model: primary, outcome: 'recovered', kind: 'timeout' },
       { model: fallback, outcome: 'answered' },
-    ]);
-    expect(events.filter((e) => e.type === 'stream.recovered')).toEqual([
-      expect.objectContaining({ kind: 'timeout', mode: 'restart', from: { provider: wire.name, model: primary }, to: { provider: wire.name, model: fallback }, sentChars: 'The quick brown '.length }),
     ]);
     await expectEveryLegCharged(server, charged, served);
     keel.close();
@@ -155,7 +152,7 @@ describe('mid-stream recovery over the anthropic wire: assistant-prefill continu
 
   it('a stall after 3 tokens continues on the next candidate', async () => {
     server = await createTestServer({ script: [{ type: 'stall-after', chunks: 3 }] });
-    const { keel, clock, events } = keelOver(wire, server, { timeouts: { idleMs: 1_000 } });
+    const { keel, clock } = keelOver(wire, server, { timeouts: { idleMs: 1_000 } });
     const { texts, result, error } = await drain(keel.stream({ feature: 'f', messages }), (count) => {
       if (count === 3) setImmediate(() => clock.advance(1_000));
     });
@@ -163,7 +160,6 @@ describe('mid-stream recovery over the anthropic wire: assistant-prefill continu
     expect(texts.join('')).toBe(DEFAULT_REPLY_TEXT);
     expect(result!.model).toBe(fallback);
     expect(prefillOf(server.requests[1]!.body)).toBe('The quick brown');
-    expect(events.find((e) => e.type === 'stream.recovered')).toMatchObject({ mode: 'continue', kind: 'timeout', to: { model: fallback } });
     keel.close();
   });
 });
