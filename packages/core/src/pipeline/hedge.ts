@@ -139,7 +139,7 @@ export function hedgeFor<T extends OpenedLeg>(hedger: Hedger | undefined, caller
       leg.opened.scope.release();
       leg.opened.iterator.return?.().catch(() => undefined);
       const text = leg.opened.head.map((part) => (part.type === 'text' ? part.text : '')).join('');
-      void leg.hold?.finish({ usage: undefined, answered: false, text, accepted: true }).catch(() => undefined);
+      void leg.hold?.finish({ usage: undefined, answered: false, text, accepted: true, broke: true }).catch(() => undefined);
     },
   };
 }

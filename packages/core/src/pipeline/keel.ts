@@ -320,7 +320,7 @@ export function createKeel(options: KeelOptions): Keel {
         const opened = await chain.stream(
           context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)),
         );
-        return { opened, hold, target };
+        return { opened, hold, target, request };
       } catch (error) {
         await settleCall(hold, undefined, NOTHING_SERVED, true);
         throw error;
@@ -375,10 +375,11 @@ export function createKeel(options: KeelOptions): Keel {
               candidates: streamOptions.candidates ?? candidatesFor(feature, validated.model),
               callerSignal: validated.signal,
               settleBroken: async ({ usage, legText }) => {
-                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true }, true);
+                // Without usage, the leg is charged exactly what it served (admission countServed).
+                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true, broke: true }, true);
                 // Kept for the call's end should no other leg open: the hold is settled only once.
                 leg = { ...leg, settled };
-                return admission.cost(leg.target, usage ?? settled?.charged ?? { inputTokens: estimateTokens(validated.messages), outputTokens: estimateTextTokens(legText) });
+                return admission.cost(leg.target, usage ?? settled?.charged ?? admission.countServed(leg.target, leg.request, legText).usage);
               },
               open: async (plan) => {
                 leg = await withFallback(plan, call, deadline, floorMs, openLeg);
@@ -390,7 +391,7 @@ export function createKeel(options: KeelOptions): Keel {
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
           // The provider accepted the request (the stream opened): without usage, its input and
           // the output served are still charged.
-          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true }, true)) ?? leg.settled;
+          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true, broke: error !== undefined }, true)) ?? leg.settled;
           const budgetRemaining = settled?.remaining;
           if (!usage && answered) announceMissingUsage(call, true, leg.opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {

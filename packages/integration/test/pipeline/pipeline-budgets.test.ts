@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createInMemoryBudgetStore,
   createKeel,
+  createTokenCounter,
   KeelError,
   type FeatureConfig,
   type KeelEvent,
@@ -96,9 +97,12 @@ describe('budgets in the pipeline', () => {
     expect(store.stats()).toMatchObject({ settled: 1, live: 0 });
     const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
     expect(line!.held).toBe(0);
-    // input bound (8 + 4 + 'user' + 'hi' = 18) + the bytes of the two parts delivered (8),
-    // capped at the grant (maxTokens 5): within it the provider cannot have served more
-    expect(line!.committed).toBe(23);
+    // Exactly what it used (a broken leg without usage): the prompt by tiktoken with OpenAI's
+    // chat framing (3 + 4 + 'hi' = 8) and the text delivered ('one two ' = 3), not the bound.
+    const counter = createTokenCounter();
+    expect(counter.exact('gpt-4o-mini', user('hi'))).toBe(8);
+    expect(counter.exactText('gpt-4o-mini', 'one two ')).toBe(3);
+    expect(line!.committed).toBe(11);
     expect(line!.committed).toBeLessThan(1_000);
     keel.close();
   });

@@ -6,7 +6,7 @@
  */
 import { createTestServer, DEFAULT_REPLY_TEXT, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keelOver, modelsAsked, WIRES } from './failover-setup.js';
+import { keelOver, modelsAsked, pricingFor, reportedUsage, tokensOf, usdAt, WIRES } from './failover-setup.js';
 
 let server: TestServer | undefined;
 afterEach(async () => server?.close());
@@ -18,7 +18,7 @@ describe.each(WIRES)('hedged streams over the %s wire', (wire) => {
 
   it('a slow primary loses to the backup sent after the hedge delay, and is cancelled', async () => {
     server = await createTestServer({ script: [{ type: 'slow-first-token', delayMs: 600_000 }] });
-    const { keel, clock, charged, served } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } });
+    const { keel, clock, charged, served } = keelOver(wire, server, { failover: { hedge: { delayMs: 500, maxRatio: 1 } } }, { pricing: pricingFor(wire) });
     const pending = keel.stream({ feature: 'f', messages }).result();
     await server.waitFor(() => server!.hits === 1);
     clock.advance(500);
@@ -33,6 +33,10 @@ describe.each(WIRES)('hedged streams over the %s wire', (wire) => {
     ]);
     // Far short of the first-token timeout: the caller waited the hedge delay, not 15 s.
     expect(clock.elapsed()).toBe(500);
+    // The loser served nothing and is charged nothing; the winner exactly the usage it reported.
+    expect(server.requests[0]!.served).toMatchObject({ inputTokens: 0, outputTokens: 0 });
+    expect(await charged()).toBe(tokensOf(reportedUsage(server, 1)));
+    expect(result.costUsd).toBe(usdAt(reportedUsage(server, 1)));
     expect(await charged()).toBe(served());
     keel.close();
   });
