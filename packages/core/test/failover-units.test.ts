@@ -19,6 +19,18 @@ describe('Hedger', () => {
     expect(hedger.delayMs()).toBe(900);
   });
 
+  it('keeps chat response times apart from stream first-token times: each kind has its own percentile', () => {
+    const hedger = new Hedger({ delayMs: 2_000, percentile: 50, minSamples: 2, maxRatio: 1 }, frozen);
+    hedger.observe(100, 'stream');
+    hedger.observe(100, 'stream');
+    hedger.observe(1_500, 'chat');
+    expect(hedger.delayMs('stream')).toBe(100);
+    expect(hedger.delayMs('chat')).toBe(2_000);
+    hedger.observe(1_700, 'chat');
+    expect(hedger.delayMs('chat')).toBe(1_500);
+    expect(hedger.admit('chat')).toBe(1_500);
+  });
+
   it('allows at most maxRatio of calls to hedge', () => {
     const hedger = new Hedger({ delayMs: 0, minSamples: 20, maxRatio: 0.05 }, frozen);
     let hedges = 0;

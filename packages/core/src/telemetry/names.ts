@@ -45,6 +45,18 @@ export const ATTR = {
   retryReason: 'keel.retry.reason',
   fallbackFrom: 'keel.fallback.from',
   fallbackTo: 'keel.fallback.to',
+  /** `provider/model` of the stream leg that broke, and of the one that continued it. */
+  recoveryFrom: 'keel.recovery.from',
+  recoveryTo: 'keel.recovery.to',
+  /** `continue` (prefill) or `restart`. */
+  recoveryMode: 'keel.recovery.mode',
+  /** Characters the caller had received when the stream broke. */
+  recoveryTextChars: 'keel.recovery.text_chars',
+  /** `provider/model` of a hedged pair's primary and backup. */
+  hedgePrimary: 'keel.hedge.primary',
+  hedgeBackup: 'keel.hedge.backup',
+  /** `primary` or `backup`: the side that answered first. */
+  hedgeWinner: 'keel.hedge.winner',
   /** Set on a span Keel ended without its closing event (evicted: see `maxOpenCalls`). */
   abandoned: 'keel.telemetry.abandoned',
 } as const;
@@ -56,6 +68,9 @@ export const SPAN_EVENT = {
   fallback: 'keel.fallback',
   firstToken: 'keel.first_token',
   usageMissing: 'keel.usage.missing',
+  streamRecovered: 'keel.stream.recovered',
+  hedgeStarted: 'keel.hedge.started',
+  hedgeWon: 'keel.hedge.won',
 } as const;
 
 export const METRIC = {

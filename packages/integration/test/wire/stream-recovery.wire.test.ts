@@ -10,7 +10,7 @@
  */
 import { createTestServer, DEFAULT_REPLY_TEXT, type Fault, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeelError, roundUsd, type ChatResult, type FeatureConfig, type KeelStream, type StreamEvent, type Usage } from '@keel/core';
+import { KeelError, roundUsd, type ChatResult, type FeatureConfig, type KeelEvent, type KeelStream, type StreamEvent, type Usage } from '@keel/core';
 import { brokenLegUsage, keelOver, modelsAsked, pricingFor, reportedUsage, tokensOf, usdAt, WIRES, type WireCase } from './failover-setup.js';
 
 let server: TestServer | undefined;
@@ -58,6 +58,14 @@ async function expectExactCharges(wire: WireCase, server: TestServer, charged: (
   expect(await charged()).toBeGreaterThanOrEqual(served());
 }
 
+/** The `stream.recovered` events, without their call id, feature and time. */
+const recoveredEvents = (events: readonly KeelEvent[]) =>
+  events.flatMap((event) => {
+    if (event.type !== 'stream.recovered') return [];
+    const { callId: _callId, feature: _feature, at: _at, ...rest } = event;
+    return [rest];
+  });
+
 /** The text of the first `n` deltas of the default reply (one word each). */
 const firstWords = (n: number) => DEFAULT_REPLY_TEXT.split(/(?<= )/).slice(0, n).join('');
 
@@ -75,12 +83,14 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
 
   it.each(FAULTS)('%s after 3 tokens ends in one complete answer from the same model', async (_name, fault) => {
     server = await createTestServer({ script: [fault] });
-    const { keel, charged, served } = keelOver(wire, server, restartCase(wire), { pricing: pricingFor(wire) });
+    const { keel, charged, served, events } = keelOver(wire, server, restartCase(wire), { pricing: pricingFor(wire) });
     const { texts, result, error } = await drain(keel.stream({ feature: 'f', messages }));
     expect(error).toBeUndefined();
     expect(texts.join('')).toBe(DEFAULT_REPLY_TEXT);
     expect(result!.text).toBe(DEFAULT_REPLY_TEXT);
     expect(modelsAsked(server)).toEqual([primary, primary]);
+    const leg = { provider: wire.name, model: primary };
+    expect(recoveredEvents(events)).toEqual([{ type: 'stream.recovered', from: leg, to: leg, mode: 'restart', kind: fault.type === 'reset-after' ? 'connection' : 'server', textChars: firstWords(3).length }]);
     // A restart sends the same messages again: no prefill.
     expect(prefillOf(server.requests[1]!.body)).toBeUndefined();
     expect(result!.candidates).toMatchObject([
@@ -93,7 +103,7 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
 
   it('a stall after 3 tokens (idle timeout) restarts on the next candidate', async () => {
     server = await createTestServer({ script: [{ type: 'stall-after', chunks: 3 }] });
-    const { keel, clock, charged, served } = keelOver(wire, server, restartCase(wire, { timeouts: { idleMs: 1_000 } }), { pricing: pricingFor(wire) });
+    const { keel, clock, charged, served, events } = keelOver(wire, server, restartCase(wire, { timeouts: { idleMs: 1_000 } }), { pricing: pricingFor(wire) });
     const { texts, result, error } = await drain(keel.stream({ feature: 'f', messages }), (count) => {
       // Once Keel waits on the silent provider (after this event is handed back), the idle timeout passes.
       if (count === 3) setImmediate(() => clock.advance(1_000));
@@ -102,6 +112,9 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
     expect(texts.join('')).toBe(DEFAULT_REPLY_TEXT);
     expect(result!.model).toBe(fallback);
     expect(modelsAsked(server)).toEqual([primary, fallback]);
+    expect(recoveredEvents(events)).toEqual([
+      { type: 'stream.recovered', from: { provider: wire.name, model: primary }, to: { provider: wire.name, model: fallback }, mode: 'restart', kind: 'timeout', textChars: firstWords(3).length },
+    ]);
     expect(result!.candidates).toMatchObject([
       { model: primary, outcome: 'recovered', kind: 'timeout' },
       { model: fallback, outcome: 'answered' },
@@ -135,10 +148,11 @@ describe.each(WIRES)('mid-stream recovery over the %s wire: restart, prefix supp
 
   it('with recovery off, a cut is the typed error with the partial text, one request sent', async () => {
     server = await createTestServer({ script: [{ type: 'reset-after', chunks: 3 }] });
-    const { keel } = keelOver(wire, server, restartCase(wire, { failover: { midStream: 'off' } }));
+    const { keel, events } = keelOver(wire, server, restartCase(wire, { failover: { midStream: 'off' } }));
     const { texts, error } = await drain(keel.stream({ feature: 'f', messages }));
     expect(error).toMatchObject({ kind: 'connection', partialText: texts.join('') });
     expect(server.hits).toBe(1);
+    expect(recoveredEvents(events)).toEqual([]);
     keel.close();
   });
 });
@@ -149,11 +163,13 @@ describe('mid-stream recovery over the anthropic wire: assistant-prefill continu
 
   it.each(FAULTS)('%s after 3 tokens is continued from a prefill of the text sent', async (_name, fault) => {
     server = await createTestServer({ script: [fault] });
-    const { keel, charged, served } = keelOver(wire, server, {}, { pricing: pricingFor(wire) });
+    const { keel, charged, served, events } = keelOver(wire, server, {}, { pricing: pricingFor(wire) });
     const { texts, result, error } = await drain(keel.stream({ feature: 'f', messages }));
     expect(error).toBeUndefined();
     expect(texts.join('')).toBe(DEFAULT_REPLY_TEXT);
     expect(modelsAsked(server)).toEqual([primary, primary]);
+    const leg = { provider: wire.name, model: primary };
+    expect(recoveredEvents(events)).toEqual([{ type: 'stream.recovered', from: leg, to: leg, mode: 'continue', kind: fault.type === 'reset-after' ? 'connection' : 'server', textChars: firstWords(3).length }]);
     // Sent without its trailing space (the API refuses one); the continuation's space is dropped once.
     expect(prefillOf(server.requests[1]!.body)).toBe('The quick brown');
     // The continuation served only the rest of the answer.
