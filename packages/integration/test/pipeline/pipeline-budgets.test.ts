@@ -5,6 +5,9 @@ import {
   createInMemoryBudgetStore,
   createKeel,
   createTokenCounter,
+  estimateTextTokens,
+  estimateTokens,
+  EXACT_COUNT_MAX_TOKENS,
   KeelError,
   type FeatureConfig,
   type KeelEvent,
@@ -104,6 +107,17 @@ describe('budgets in the pipeline', () => {
     expect(counter.exactText('gpt-4o-mini', 'one two ')).toBe(3);
     expect(line!.committed).toBe(11);
     expect(line!.committed).toBeLessThan(1_000);
+    keel.close();
+  });
+
+  it('a stream cut mid-way with a prompt over EXACT_COUNT_MAX_TOKENS is charged the estimate (no synchronous tiktoken pass)', async () => {
+    const provider = createScriptedProvider({ id: 'openai', steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
+    const { keel, store } = setup({ budget: tokensPerDay(10_000_000) }, [provider]);
+    // Its byte bound is past the limit; no context window is known for this snapshot, so it is sent.
+    const prompt = user('a'.repeat(EXACT_COUNT_MAX_TOKENS + 1_000));
+    await expect(keel.stream({ feature: 'f', model: 'gpt-4o-mini-search-preview', messages: prompt }).text()).rejects.toMatchObject({ kind: 'connection' });
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 10_000_000, window: 'day' }]);
+    expect(line).toMatchObject({ held: 0, committed: estimateTokens(prompt) + estimateTextTokens('one two ') });
     keel.close();
   });
 
