@@ -49,7 +49,7 @@ export interface Served {
   readonly usage: Usage | undefined;
   /** True when the provider answered in full: a chat response, or a stream that finished. */
   readonly answered: boolean;
-  /** The text delivered, for a conservative count when there is no usage. */
+  /** The text delivered: without usage, counted exactly for a leg that broke, conservatively otherwise. */
   readonly text: string;
   /**
    * A stream the provider opened: it accepted the request, so without usage its input is
