@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveFailover } from '../src/config/failover-schema.js';
 import { contextWindowOf } from '../src/models/context-windows.js';
 import { acceptsPrefill } from '../src/models/prefill.js';
-import { Hedger } from '../src/pipeline/hedge.js';
+import { HEDGE_LOST, Hedger, raceHedged } from '../src/pipeline/hedge.js';
 import { continuationGate, PrefixMismatch, restartGate } from '../src/pipeline/prefix-gate.js';
 import type { Clock } from '../src/util/clock.js';
 
@@ -19,6 +19,18 @@ describe('Hedger', () => {
     expect(hedger.delayMs()).toBe(900);
   });
 
+  it('keeps chat response times apart from stream first-token times: each kind has its own percentile', () => {
+    const hedger = new Hedger({ delayMs: 2_000, percentile: 50, minSamples: 2, maxRatio: 1 }, frozen);
+    hedger.observe(100, 'stream');
+    hedger.observe(100, 'stream');
+    hedger.observe(1_500, 'chat');
+    expect(hedger.delayMs('stream')).toBe(100);
+    expect(hedger.delayMs('chat')).toBe(2_000);
+    hedger.observe(1_700, 'chat');
+    expect(hedger.delayMs('chat')).toBe(1_500);
+    expect(hedger.admit('chat')).toBe(1_500);
+  });
+
   it('allows at most maxRatio of calls to hedge', () => {
     const hedger = new Hedger({ delayMs: 0, minSamples: 20, maxRatio: 0.05 }, frozen);
     let hedges = 0;
@@ -27,6 +39,59 @@ describe('Hedger', () => {
       if (hedger.tryHedge()) hedges++;
     }
     expect(hedges).toBe(5);
+  });
+});
+
+describe('raceHedged', () => {
+  /** A clock whose timers fire only when `fire()` is called. */
+  function manualClock() {
+    const timers: (() => void)[] = [];
+    const clock: Clock = { now: () => 0, setTimer: (fn) => (timers.push(fn), { clear: () => undefined }), sleep: () => Promise.resolve() };
+    return { clock, fire: () => timers.splice(0).forEach((fn) => fn()) };
+  }
+
+  it('the first side to succeed wins; the loser is aborted with HEDGE_LOST, and one that succeeds anyway is disposed with its side', async () => {
+    const { clock, fire } = manualClock();
+    const resolvers: Partial<Record<'primary' | 'backup', (value: string) => void>> = {};
+    const signals: Partial<Record<'primary' | 'backup', AbortSignal>> = {};
+    const disposed: [string, string][] = [];
+    const outcome = raceHedged<string>({
+      clock,
+      delayMs: 500,
+      callerSignal: undefined,
+      mayHedge: () => true,
+      dispose: (value, side) => void disposed.push([value, side]),
+      start: (side, signal) => {
+        signals[side] = signal;
+        return new Promise((resolve) => (resolvers[side] = resolve));
+      },
+    });
+    fire();
+    expect(Object.keys(resolvers)).toEqual(['primary', 'backup']);
+    resolvers.backup!('from the backup');
+    // The primary answers in the same instant, before it saw its abort.
+    resolvers.primary!('from the primary');
+    await expect(outcome).resolves.toEqual({ ok: true, value: 'from the backup', winner: 'backup', backupSent: true });
+    expect(signals.primary!.reason).toBe(HEDGE_LOST);
+    expect(signals.backup!.aborted).toBe(false);
+    await Promise.resolve();
+    expect(disposed).toEqual([['from the primary', 'primary']]);
+  });
+
+  it('without room in the hedge budget no backup starts', async () => {
+    const { clock, fire } = manualClock();
+    const started: string[] = [];
+    const outcome = raceHedged<string>({
+      clock,
+      delayMs: 500,
+      callerSignal: undefined,
+      mayHedge: () => false,
+      dispose: () => undefined,
+      start: (side) => (started.push(side), side === 'primary' ? new Promise((resolve) => setImmediate(() => resolve('late'))) : Promise.resolve('never')),
+    });
+    fire();
+    await expect(outcome).resolves.toMatchObject({ ok: true, winner: 'primary', backupSent: false });
+    expect(started).toEqual(['primary']);
   });
 });
 

@@ -10,6 +10,12 @@ interface EventBase {
   readonly at: number;
 }
 
+/** A candidate named in an event. */
+export interface EventModelRef {
+  readonly provider: string;
+  readonly model: string;
+}
+
 interface AttemptBase extends EventBase {
   readonly provider: string;
   readonly model: string;
@@ -49,6 +55,23 @@ export type KeelEvent =
   | (AttemptBase & { readonly type: 'retry.denied'; readonly reason: 'retry_budget' | 'deadline' | 'max_attempts' | 'not_retryable' })
   | (EventBase & { readonly type: 'fallback'; readonly from: string; readonly to: string; readonly kind: KeelErrorKind })
   | (AttemptBase & { readonly type: 'stream.first_token'; readonly ttftMs: number })
+  /**
+   * A stream broke after the caller had text and goes on from a new leg (`failover.midStream`):
+   * from the leg that broke to the one that continues it, by continuation (a prefill of the text
+   * sent) or restart (regenerated, its prefix suppressed). `textChars`: what the caller had then.
+   */
+  | (EventBase & {
+      readonly type: 'stream.recovered';
+      readonly from: EventModelRef;
+      readonly to: EventModelRef;
+      readonly mode: 'continue' | 'restart';
+      readonly kind: KeelErrorKind;
+      readonly textChars: number;
+    })
+  /** The hedge delay passed without a result: a backup went to the second candidate (`failover.hedge`). */
+  | (EventBase & { readonly type: 'hedge.started'; readonly primary: EventModelRef; readonly backup: EventModelRef })
+  /** A hedged pair's race ended: `winner` answered first (a stream's first token, a chat's response); the other was cancelled. */
+  | (EventBase & { readonly type: 'hedge.won'; readonly primary: EventModelRef; readonly backup: EventModelRef; readonly winner: 'primary' | 'backup' })
   | {
       readonly type: 'breaker.opened' | 'breaker.half_open' | 'breaker.closed';
       readonly provider: string;

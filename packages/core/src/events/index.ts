@@ -1,2 +1,2 @@
 export { EventHub } from './events.js';
-export type { KeelEvent, KeelEventListener, KeelEventType } from './events.js';
+export type { EventModelRef, KeelEvent, KeelEventListener, KeelEventType } from './events.js';

@@ -49,23 +49,37 @@ export interface Served {
   readonly usage: Usage | undefined;
   /** True when the provider answered in full: a chat response, or a stream that finished. */
   readonly answered: boolean;
-  /** The text delivered, for a conservative count when there is no usage. */
+  /** The text delivered: without usage, counted exactly for a leg that broke, conservatively otherwise. */
   readonly text: string;
   /**
    * A stream the provider opened: it accepted the request, so without usage its input is
    * charged even when nothing streamed (providers bill an accepted request's input).
    */
   readonly accepted?: boolean | undefined;
+  /**
+   * The leg broke after it had served text (a cut, a stall, a malformed or error event, a
+   * cancelled hedge loser, a consumer that stopped reading): without usage it is charged exactly
+   * what it used — its input and the text received, by Keel's own count ({@link countServed}) —
+   * instead of the conservative bound.
+   */
+  readonly broke?: boolean | undefined;
 }
 
 /** How a hold was settled. */
 export interface HoldSettled {
   readonly remaining: BudgetRemaining | undefined;
   /**
-   * Set when the provider served output but reported no usable usage: the output tokens Keel
-   * charged instead (the hold's grant, or the estimate of the text if more), with the reserved input.
+   * Set when the provider served output but reported no usable usage: what Keel charged instead.
+   * A leg that broke: its exact count (see {@link Served.broke}); otherwise the reserved input
+   * with the hold's grant, or the estimate of the text if more.
    */
   readonly charged?: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+}
+
+/** Keel's own count of what a leg used, and whether it is exact (a local tokenizer) or an estimate. */
+export interface ServedCount {
+  readonly usage: Usage;
+  readonly exact: boolean;
 }
 
 /** A call's rate-limit admission, settled once the call ends. */
@@ -100,6 +114,22 @@ export function createAdmission(deps: AdmissionDeps) {
 
   function price(ref: ModelRef) {
     return prices.priceOf(ref.provider, ref.model);
+  }
+
+  /**
+   * What a leg that broke without usage used, by Keel's own count: the prompt it sent (chat
+   * framing included, plus the uncounted input the drop-ins declare) and the text it served.
+   * Exact with tiktoken for models Keel has the tokenizer of, up to {@link EXACT_COUNT_MAX_TOKENS}
+   * (a bigger prompt or text would block the event loop); the tokenizer-free estimate otherwise
+   * (Claude, llama.cpp: no local tokenizer).
+   */
+  function countServed(ref: ModelRef, request: Pick<ValidatedRequest, 'messages' | 'uncountedInputTokens'>, text: string): ServedCount {
+    const uncounted = request.uncountedInputTokens ?? 0;
+    const small = counter.upperBound(request.messages) <= EXACT_COUNT_MAX_TOKENS && counter.upperBoundText(text) <= EXACT_COUNT_MAX_TOKENS;
+    const input = small ? counter.exact(ref.model, request.messages) : undefined;
+    const output = small ? counter.exactText(ref.model, text) : undefined;
+    if (input !== undefined && output !== undefined) return { usage: { inputTokens: input + uncounted, outputTokens: output }, exact: true };
+    return { usage: { inputTokens: counter.estimate(request.messages) + uncounted, outputTokens: estimateTextTokens(text) }, exact: false };
   }
 
   /** Cost of a finished call on the model that answered; undefined when it is unpriced. */
@@ -210,7 +240,7 @@ export function createAdmission(deps: AdmissionDeps) {
       );
     }
     if (!result?.ok) throw refusalError(feature.name, result!, target);
-    return holdFor(target, plan.lines, result, inputTokens, choices);
+    return holdFor(target, plan.lines, result, inputTokens, choices, (text) => countServed(target, request, text).usage);
   }
 
   function refusalError(feature: string, refusal: BudgetRefusal, target: ModelRef): KeelError {
@@ -229,7 +259,14 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   }
 
-  function holdFor(candidate: ModelRef, lines: readonly ReserveLine[], granted: ReserveGranted, inputTokens: number, choices: number): BudgetHold {
+  function holdFor(
+    candidate: ModelRef,
+    lines: readonly ReserveLine[],
+    granted: ReserveGranted,
+    inputTokens: number,
+    choices: number,
+    count: (text: string) => Usage,
+  ): BudgetHold {
     let done = false;
     // Output the store recorded, per answer.
     let charged = 0;
@@ -244,20 +281,24 @@ export function createAdmission(deps: AdmissionDeps) {
         if (result.ok || result.reason === 'exhausted') charged = Math.max(charged, result.outputTokens);
         return result.ok;
       },
-      async finish({ usage, answered, text, accepted }) {
+      async finish({ usage, answered, text, accepted, broke }) {
         if (done) return undefined;
         done = true;
         const now = clock.now();
         let amounts: number[] | undefined;
-        if (usage) {
+        // A leg that broke without usage is settled as if the provider had reported Keel's count.
+        const counted = !usage && broke && !answered ? count(text) : undefined;
+        const settleOn = usage ?? counted;
+        if (settleOn) {
           try {
-            amounts = settleAmounts(lines, usage, price(candidate));
+            amounts = settleAmounts(lines, settleOn, price(candidate));
           } catch {
             amounts = undefined; // unpriced: keep what charge recorded rather than guess a cost
           }
           if (amounts) await budgets.settle(granted.id, amounts, now);
           else await budgets.release(granted.id, now);
-          return { remaining: tightest(lines, granted, amounts) };
+          const remaining = tightest(lines, granted, amounts);
+          return counted ? { remaining, charged: { inputTokens: counted.inputTokens, outputTokens: counted.outputTokens } } : { remaining };
         }
         // No usable usage. Output was served if the provider answered or text arrived: charge
         // the reserved input plus the most output it can have been — the grant (a full answer
@@ -277,7 +318,7 @@ export function createAdmission(deps: AdmissionDeps) {
     };
   }
 
-  return { takeRateLimits, reserve, cost };
+  return { takeRateLimits, reserve, cost, countServed };
 }
 
 export type Admission = ReturnType<typeof createAdmission>;

@@ -3,7 +3,7 @@ import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { contextWindowOf } from '../models/context-windows.js';
 import { isTooLateToStart } from '../policies/timeout.js';
-import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted, markCandidate, type CandidateHandle } from './candidate-log.js';
+import { candidateLeft, candidateNotStarted, candidateSkipped, candidateStarted, chargeCandidate, markCandidate, type CandidateHandle } from './candidate-log.js';
 import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
 import { raceHedged } from './hedge.js';
@@ -31,14 +31,14 @@ export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest
 
 const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
 
-/** Hedging for one call (streams, `failover.hedge`): how long before the backup, and how to release a loser. */
+/** Hedging for one call (`failover.hedge`): how long before the backup, and how to release a loser. */
 export interface FallbackHedge<T> {
   readonly delayMs: number;
   readonly callerSignal: AbortSignal | undefined;
   /** Takes one hedge from the feature's hedge budget. */
   mayHedge(): boolean;
-  /** A backup (or primary) that opened after the other had won: close it and settle its hold. */
-  dispose(value: T): void;
+  /** A backup (or primary) that succeeded after the other had won: release it; resolves its cost in USD. */
+  dispose(value: T): number | undefined;
 }
 
 /**
@@ -52,7 +52,8 @@ export interface FallbackHedge<T> {
  * are tried; with none left the call ends with a `context_length` error saying so.
  *
  * With `hedge`, the first candidate races a backup on the second once `hedge.delayMs` passes
- * without a result (see hedge.ts); when both fail, the fallback goes on from the third.
+ * without a result — a stream's first token, a chat's response (see hedge.ts); when both fail,
+ * the fallback goes on from the third.
  */
 export async function withFallback<T>(
   plan: FallbackPlan,
@@ -154,15 +155,20 @@ async function hedged<T>(
     delayMs: hedge.delayMs,
     callerSignal: hedge.callerSignal,
     mayHedge: () => hedge.mayHedge(),
-    dispose: (value) => hedge.dispose(value),
+    // A loser that answered anyway was charged for it: on its own record, not the winner's.
+    dispose: (value, side) => chargeCandidate(call, hedge.dispose(value), handles[side]),
     start: (side, signal) => {
       const ref = side === 'primary' ? primary : backup;
       handles[side] = candidateStarted(call, ref, true);
+      if (side === 'backup') announceHedge(call, 'hedge.started', primary, backup);
       return attempt(ref, signal);
     },
   });
   if (outcome.ok) {
-    if (outcome.backupSent) markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
+    if (outcome.backupSent) {
+      markCandidate(handles[outcome.winner === 'primary' ? 'backup' : 'primary'], 'hedge_lost', undefined);
+      announceHedge(call, 'hedge.won', primary, backup, outcome.winner);
+    }
     return outcome.value;
   }
   const error = outcome.error;
@@ -172,6 +178,14 @@ async function hedged<T>(
   if (outcome.backupSent && KeelError.is(error)) markCandidate(handles.primary, 'failed_over', error.kind);
   throw error;
 }
+
+function announceHedge(call: CallState, type: 'hedge.started' | 'hedge.won', primary: ModelRef, backup: ModelRef, winner?: 'primary' | 'backup'): void {
+  if (!call.events.active) return;
+  const base = { callId: call.id, feature: call.feature, at: call.clock.now(), primary: refOf(primary), backup: refOf(backup) };
+  call.events.emit(type === 'hedge.won' ? { type, ...base, winner: winner ?? 'primary' } : { type, ...base });
+}
+
+const refOf = (ref: ModelRef) => ({ provider: ref.provider, model: ref.model });
 
 function announceFallback(call: CallState, from: ModelRef, to: ModelRef, error: KeelError): void {
   call.events.emit({ type: 'fallback', callId: call.id, feature: call.feature, at: call.clock.now(), from: name(from), to: name(to), kind: error.kind });

@@ -3,22 +3,41 @@ import { KeelError } from '../errors/keel-error.js';
 import { RetryBudget } from '../policies/retry-budget.js';
 import type { Clock } from '../util/clock.js';
 import type { BudgetHold } from './admission.js';
+import type { FallbackHedge } from './candidates.js';
 import type { OpenedStream } from './stream-attempt.js';
 
 /** The abort reason of the request that lost a hedge; never thrown to a caller. */
 export const HEDGE_LOST = new KeelError('aborted', 'Hedged request lost the race');
 
-/** Most time-to-first-token samples a feature keeps (the latest win). */
+/** Most latency samples a feature keeps per kind (the latest win). */
 const MAX_SAMPLES = 256;
 
 /**
+ * What a hedge races to: a stream's first token, or a chat's complete response. Their latencies
+ * differ by a whole answer, so each has its own samples (one feature may do both).
+ */
+export type HedgeKind = 'stream' | 'chat';
+
+/** One kind's latest latencies, a ring of at most MAX_SAMPLES. */
+class Samples {
+  readonly values: number[] = [];
+  #next = 0;
+
+  add(ms: number): void {
+    if (this.values.length < MAX_SAMPLES) this.values.push(ms);
+    else this.values[this.#next] = ms;
+    this.#next = (this.#next + 1) % MAX_SAMPLES;
+  }
+}
+
+/**
  * A feature's hedging state: the delay before a backup (fixed, or a percentile of the feature's
- * observed times to first token) and the hedge budget (at most `maxRatio` of calls in a rolling
- * 10 s window, counted like the retry budget), so hedging cannot multiply load in an outage.
+ * observed latencies: time to first token for streams, time to the response for chats) and the
+ * hedge budget (at most `maxRatio` of calls in a rolling 10 s window, streams and chats together,
+ * counted like the retry budget), so hedging cannot multiply load in an outage.
  */
 export class Hedger {
-  readonly #samples: number[] = [];
-  #next = 0;
+  readonly #samples: Record<HedgeKind, Samples> = { stream: new Samples(), chat: new Samples() };
   readonly #budget: RetryBudget;
 
   constructor(
@@ -28,17 +47,15 @@ export class Hedger {
     this.#budget = new RetryBudget({ ratio: options.maxRatio, minRetries: 0, windowMs: 10_000 }, clock);
   }
 
-  /** Records one stream's time to first token. */
-  observe(ttftMs: number): void {
-    if (this.#samples.length < MAX_SAMPLES) this.#samples.push(ttftMs);
-    else this.#samples[this.#next] = ttftMs;
-    this.#next = (this.#next + 1) % MAX_SAMPLES;
+  /** Records one call's latency: a stream's time to first token, a chat's time to its response. */
+  observe(ms: number, kind: HedgeKind = 'stream'): void {
+    this.#samples[kind].add(ms);
   }
 
   /** Counts a call; the delay after which it may hedge, or undefined (not now: over budget). */
-  admit(): number | undefined {
+  admit(kind: HedgeKind = 'stream'): number | undefined {
     this.#budget.recordCall();
-    return this.delayMs();
+    return this.delayMs(kind);
   }
 
   /** Takes one hedge from the budget; false: over `maxRatio`, the backup is not sent. */
@@ -46,10 +63,11 @@ export class Hedger {
     return this.#budget.tryAcquireRetry();
   }
 
-  delayMs(): number {
+  delayMs(kind: HedgeKind = 'stream'): number {
     const { percentile, minSamples, delayMs } = this.options;
-    if (percentile === undefined || this.#samples.length < minSamples) return delayMs;
-    const sorted = [...this.#samples].sort((a, b) => a - b);
+    const samples = this.#samples[kind].values;
+    if (percentile === undefined || samples.length < minSamples) return delayMs;
+    const sorted = [...samples].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
   }
 }
@@ -64,7 +82,7 @@ export interface HedgeRace<T> {
   /** Starts one side under its own signal. */
   start(side: 'primary' | 'backup', signal: AbortSignal): Promise<T>;
   /** A side that succeeded after the other had won: release it (close the stream, settle its hold). */
-  dispose(value: T): void;
+  dispose(value: T, side: 'primary' | 'backup'): void;
 }
 
 export type HedgeOutcome<T> =
@@ -88,7 +106,7 @@ export function raceHedged<T>(race: HedgeRace<T>): Promise<HedgeOutcome<T>> {
     const settle = (side: 'primary' | 'backup', promise: Promise<T>) => {
       promise.then(
         (value) => {
-          if (done) return race.dispose(value);
+          if (done) return race.dispose(value, side);
           done = true;
           timer.clear();
           const loser = side === 'primary' ? 'backup' : 'primary';
@@ -123,23 +141,31 @@ interface OpenedLeg {
 }
 
 /**
- * The stream path's hedge for one call, or undefined when the feature does not hedge. A loser
- * that opened (its first token came just after the winner's) is cancelled and its hold settled
- * as an accepted request with the text it had: charged what it used.
+ * One call's hedge, or undefined when the feature does not hedge (or the hedge budget has no
+ * room). `dispose` releases a loser that succeeded anyway and resolves what it cost (USD), which
+ * is charged to its candidate record.
  */
-export function hedgeFor<T extends OpenedLeg>(hedger: Hedger | undefined, callerSignal: AbortSignal | undefined) {
-  const delayMs = hedger?.admit();
+export function hedgeFor<T>(
+  hedger: Hedger | undefined,
+  kind: HedgeKind,
+  callerSignal: AbortSignal | undefined,
+  dispose: (value: T) => number | undefined,
+): FallbackHedge<T> | undefined {
+  const delayMs = hedger?.admit(kind);
   if (!hedger || delayMs === undefined) return undefined;
-  return {
-    delayMs,
-    callerSignal,
-    mayHedge: () => hedger.tryHedge(),
-    dispose(leg: T) {
-      leg.opened.scope.controller.abort(HEDGE_LOST);
-      leg.opened.scope.release();
-      leg.opened.iterator.return?.().catch(() => undefined);
-      const text = leg.opened.head.map((part) => (part.type === 'text' ? part.text : '')).join('');
-      void leg.hold?.finish({ usage: undefined, answered: false, text, accepted: true }).catch(() => undefined);
-    },
-  };
+  return { delayMs, callerSignal, mayHedge: () => hedger.tryHedge(), dispose };
+}
+
+/**
+ * Releases a stream leg that lost its hedge after it opened (its first token came just after the
+ * winner's): the request is cancelled and its hold settled as a broken leg with the text it had,
+ * so it is charged exactly what it used. Returns that text, for its cost.
+ */
+export function disposeLeg(leg: OpenedLeg): string {
+  leg.opened.scope.controller.abort(HEDGE_LOST);
+  leg.opened.scope.release();
+  leg.opened.iterator.return?.().catch(() => undefined);
+  const text = leg.opened.head.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  void leg.hold?.finish({ usage: undefined, answered: false, text, accepted: true, broke: true }).catch(() => undefined);
+  return text;
 }

@@ -4,7 +4,7 @@ import { validateRequest, type ChatRequest, type ValidatedRequest } from '../con
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import { EventHub, type KeelEventListener } from '../events/events.js';
-import type { Provider, ProviderRequest } from '../provider/provider.js';
+import type { Provider, ProviderRequest, ProviderResponse } from '../provider/provider.js';
 import { BreakerRegistry, circuitBreakerPolicy, type BreakerSnapshot } from '../policies/circuit-breaker.js';
 import { retryPolicy } from '../policies/retry.js';
 import { Bulkhead, bulkheadPolicy } from '../policies/bulkhead.js';
@@ -31,7 +31,7 @@ import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
 import { createStreamRecovery } from './stream-recovery.js';
-import { Hedger, hedgeFor } from './hedge.js';
+import { disposeLeg, Hedger, hedgeFor } from './hedge.js';
 import { nextHoldId } from './hold-id.js';
 import { createKeelStream } from './keel-stream.js';
 import { createCacheStage, type CachedCall } from '../cache/stage.js';
@@ -293,11 +293,15 @@ export function createKeel(options: KeelOptions): Keel {
     try {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-      const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, _signal, request) => {
+      // A hedged pair's loser answers on its own signal: aborting it cancels its HTTP request.
+      const hedge = hedgeFor(chain.hedger, 'chat', validated.signal, (lost: { response: ProviderResponse; target: ModelRef; settled: HoldSettled | undefined }) =>
+        admission.cost(lost.target, lost.response.usage ?? lost.settled?.charged),
+      );
+      const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, signal, request) => {
         const { hold, target } = await admit(feature, request, call, candidate, deadline);
         try {
           const response = await chain.chat(
-            context(call, target, deadline, validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
+            context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
           return { response, target, settled: await settleCall(hold, undefined, served, true) };
@@ -305,7 +309,8 @@ export function createKeel(options: KeelOptions): Keel {
           await settleCall(hold, undefined, NOTHING_SERVED, true);
           throw error;
         }
-      });
+      }, hedge);
+      chain.hedger?.observe(clock.now() - call.startedAt, 'chat');
       const { response, target, settled } = answered;
       const budgetRemaining = settled?.remaining;
       void settleCall(undefined, ticket, { usage: response.usage, answered: true, text: response.text }, true);
@@ -386,7 +391,7 @@ export function createKeel(options: KeelOptions): Keel {
         const opened = await chain.stream(
           context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)),
         );
-        return { opened, hold, target };
+        return { opened, hold, target, request };
       } catch (error) {
         await settleCall(hold, undefined, NOTHING_SERVED, true);
         throw error;
@@ -397,7 +402,10 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        admitted = await withFallback(planFor(feature, validated, streamOptions), call, deadline, floorMs, openLeg, hedgeFor(chain.hedger, validated.signal));
+        const hedge = hedgeFor(chain.hedger, 'stream', validated.signal, (lost: Awaited<ReturnType<typeof openLeg>>) =>
+          admission.cost(lost.target, admission.countServed(lost.target, lost.request, disposeLeg(lost)).usage),
+        );
+        admitted = await withFallback(planFor(feature, validated, streamOptions), call, deadline, floorMs, openLeg, hedge);
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);
         const error = callError(thrown, validated.signal, call);
@@ -407,7 +415,7 @@ export function createKeel(options: KeelOptions): Keel {
       const { opened, hold } = admitted;
       // The leg being read: recovery replaces it, and the last one settles the call.
       let leg: typeof admitted & { settled?: HoldSettled | undefined } = admitted;
-      chain.hedger?.observe(clock.now() - call.startedAt);
+      chain.hedger?.observe(clock.now() - call.startedAt, 'stream');
       if (events.active) {
         events.emit({
           type: 'stream.first_token',
@@ -441,10 +449,11 @@ export function createKeel(options: KeelOptions): Keel {
               candidates: streamOptions.candidates ?? candidatesFor(feature, validated.model),
               callerSignal: validated.signal,
               settleBroken: async ({ usage, legText }) => {
-                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true }, true);
+                // Without usage, the leg is charged exactly what it served (admission countServed).
+                const settled = await settleCall(leg.hold, undefined, { usage, answered: false, text: legText, accepted: true, broke: true }, true);
                 // Kept for the call's end should no other leg open: the hold is settled only once.
                 leg = { ...leg, settled };
-                return admission.cost(leg.target, usage ?? settled?.charged ?? { inputTokens: estimateTokens(validated.messages), outputTokens: estimateTextTokens(legText) });
+                return admission.cost(leg.target, usage ?? settled?.charged ?? admission.countServed(leg.target, leg.request, legText).usage);
               },
               open: async (plan) => {
                 leg = await withFallback(plan, call, deadline, floorMs, openLeg);
@@ -456,7 +465,7 @@ export function createKeel(options: KeelOptions): Keel {
           const answered = result !== undefined && result.finishReason !== 'budget_exhausted';
           // The provider accepted the request (the stream opened): without usage, its input and
           // the output served are still charged.
-          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true }, true)) ?? leg.settled;
+          const settled = (await settleCall(leg.hold, ticket, { usage, answered, text, accepted: true, broke: error !== undefined }, true)) ?? leg.settled;
           const budgetRemaining = settled?.remaining;
           if (!usage && answered) announceMissingUsage(call, true, leg.opened.provider, result.model, settled);
           announceFinish(events, breakers, call, true, {

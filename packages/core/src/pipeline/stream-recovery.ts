@@ -101,6 +101,7 @@ export function createStreamRecovery(deps: StreamRecoveryDeps): StreamRecovery |
       const { messages, gate } = mode === 'continue' ? continuation(deps.request, broken.sent) : { messages: deps.request.messages, gate: restartGate(broken.sent) };
       try {
         const leg = await deps.open({ feature, request: { ...deps.request, messages }, candidates: [candidate] });
+        announceRecovered(call, broken, leg.opened, mode);
         return { ...leg, gate };
       } catch (thrown) {
         if (!KeelError.is(thrown) || deps.callerSignal?.aborted || isDeadlineError(thrown)) break;
@@ -112,6 +113,21 @@ export function createStreamRecovery(deps: StreamRecoveryDeps): StreamRecovery |
     markCandidate(handle, 'failed', error.kind);
     return undefined;
   };
+}
+
+function announceRecovered(call: CallState, broken: BrokenLeg, to: OpenedStream, mode: Mode): void {
+  if (!call.events.active) return;
+  call.events.emit({
+    type: 'stream.recovered',
+    callId: call.id,
+    feature: call.feature,
+    at: call.clock.now(),
+    from: { provider: broken.opened.provider, model: broken.opened.model },
+    to: { provider: to.provider, model: to.model },
+    mode,
+    kind: broken.error.kind,
+    textChars: broken.sent.length,
+  });
 }
 
 /** The request that continues `sent`: a trailing assistant message (the caller's own prefill extended). */

@@ -45,6 +45,18 @@ export const ATTR = {
   retryReason: 'keel.retry.reason',
   fallbackFrom: 'keel.fallback.from',
   fallbackTo: 'keel.fallback.to',
+  /** `provider/model` of the stream leg that broke, and of the one that continued it. */
+  recoveryFrom: 'keel.recovery.from',
+  recoveryTo: 'keel.recovery.to',
+  /** `continue` (prefill) or `restart`. */
+  recoveryMode: 'keel.recovery.mode',
+  /** Characters the caller had received when the stream broke. */
+  recoveryTextChars: 'keel.recovery.text_chars',
+  /** `provider/model` of a hedged pair's primary and backup. */
+  hedgePrimary: 'keel.hedge.primary',
+  hedgeBackup: 'keel.hedge.backup',
+  /** `primary` or `backup`: the side that answered first. */
+  hedgeWinner: 'keel.hedge.winner',
   /** Set on a span Keel ended without its closing event (evicted: see `maxOpenCalls`). */
   abandoned: 'keel.telemetry.abandoned',
   /** The answer came from Keel's cache. */
@@ -64,6 +76,9 @@ export const SPAN_EVENT = {
   cacheStored: 'keel.cache.stored',
   cacheSkipped: 'keel.cache.skipped',
   cacheError: 'keel.cache.error',
+  streamRecovered: 'keel.stream.recovered',
+  hedgeStarted: 'keel.hedge.started',
+  hedgeWon: 'keel.hedge.won',
 } as const;
 
 export const METRIC = {

@@ -4,7 +4,7 @@ import { callIdentities, type ProviderNamer } from './attributes.js';
 import { CallTable } from './call-table.js';
 import { KeelMetrics } from './metrics.js';
 import { SCOPE } from './names.js';
-import { abandonCall, endAttempt, finishCall, recordCacheEvent, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
+import { abandonCall, endAttempt, finishCall, recordCacheEvent, recordFailoverEvent, recordFirstToken, recordMissingUsage, recordPolicyEvent, startAttempt, startCall } from './spans.js';
 
 export interface OpenTelemetryOptions {
   /** @default `tracerProvider.getTracer('@keel/core', version)`, else the global tracer */
@@ -92,6 +92,13 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
         const call = calls.get(event.callId);
         if (call) recordFirstToken(call, event);
         instruments?.firstToken(event, call?.identity ?? identityOf(event.provider, event.model, event.feature));
+        return;
+      }
+      case 'stream.recovered':
+      case 'hedge.started':
+      case 'hedge.won': {
+        const call = calls.get(event.callId);
+        if (call) recordFailoverEvent(call, event);
         return;
       }
       case 'usage.missing': {

@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
 import { defined, finishAttributes, hrTime, startAttributes, type EventOf, type ProviderNamer } from './attributes.js';
 import type { OpenCall } from './call-table.js';
+import type { EventModelRef } from '../events/events.js';
 import { ATTR, OPERATION_CHAT, SPAN_EVENT } from './names.js';
 
 type AttemptEvent = EventOf<'attempt.started' | 'attempt.succeeded' | 'attempt.failed' | 'retry.scheduled' | 'retry.denied'>;
@@ -67,6 +68,39 @@ export function recordPolicyEvent(call: OpenCall, event: EventOf<'retry.schedule
       return;
     case 'fallback':
       call.span.addEvent(SPAN_EVENT.fallback, { [ATTR.fallbackFrom]: event.from, [ATTR.fallbackTo]: event.to, [ATTR.errorType]: event.kind }, at);
+      return;
+  }
+}
+
+const refName = (ref: EventModelRef) => `${ref.provider}/${ref.model}`;
+
+/** Mid-stream recovery and hedging are moments in the call too: span events on the call span. */
+export function recordFailoverEvent(call: OpenCall, event: EventOf<'stream.recovered' | 'hedge.started' | 'hedge.won'>): void {
+  if (!call.span.isRecording()) return;
+  const at = hrTime(event.at);
+  switch (event.type) {
+    case 'stream.recovered':
+      call.span.addEvent(
+        SPAN_EVENT.streamRecovered,
+        {
+          [ATTR.recoveryFrom]: refName(event.from),
+          [ATTR.recoveryTo]: refName(event.to),
+          [ATTR.recoveryMode]: event.mode,
+          [ATTR.errorType]: event.kind,
+          [ATTR.recoveryTextChars]: event.textChars,
+        },
+        at,
+      );
+      return;
+    case 'hedge.started':
+      call.span.addEvent(SPAN_EVENT.hedgeStarted, { [ATTR.hedgePrimary]: refName(event.primary), [ATTR.hedgeBackup]: refName(event.backup) }, at);
+      return;
+    case 'hedge.won':
+      call.span.addEvent(
+        SPAN_EVENT.hedgeWon,
+        { [ATTR.hedgePrimary]: refName(event.primary), [ATTR.hedgeBackup]: refName(event.backup), [ATTR.hedgeWinner]: event.winner },
+        at,
+      );
       return;
   }
 }

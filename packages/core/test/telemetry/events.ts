@@ -73,6 +73,28 @@ export function calls(callId = 'c1') {
       attempt: 1,
       ttftMs,
     }),
+    recovered: (dt: number, mode: 'continue' | 'restart', textChars: number): Of<'stream.recovered'> => ({
+      type: 'stream.recovered',
+      ...base(callId, dt),
+      from: { provider: 'anthropic', model: 'claude-haiku' },
+      to: { provider: 'anthropic', model: 'claude-sonnet' },
+      mode,
+      kind: 'connection',
+      textChars,
+    }),
+    hedgeStarted: (dt: number): Of<'hedge.started'> => ({
+      type: 'hedge.started',
+      ...base(callId, dt),
+      primary: { provider: 'openai', model: 'gpt-4o-mini' },
+      backup: { provider: 'anthropic', model: 'claude-haiku' },
+    }),
+    hedgeWon: (dt: number, winner: 'primary' | 'backup'): Of<'hedge.won'> => ({
+      type: 'hedge.won',
+      ...base(callId, dt),
+      primary: { provider: 'openai', model: 'gpt-4o-mini' },
+      backup: { provider: 'anthropic', model: 'claude-haiku' },
+      winner,
+    }),
     finished: (dt: number, over: Partial<Without<Of<'call.finished'>>> = {}): Of<'call.finished'> => ({
       type: 'call.finished',
       ...base(callId, dt),

@@ -177,6 +177,35 @@ describe('call and attempt spans', () => {
     });
   });
 
+  it('a recovered stream: a keel.stream.recovered event with both legs, the mode and the text the caller had', () => {
+    const t = setup();
+    t.emit(c.started(0, { stream: true }), c.firstToken(5, 5), c.recovered(20, 'continue', 16), c.finished(40, { stream: true }));
+    const call = t.span('chat gpt-4o-mini');
+    expect(call.events.filter((e) => e.name === 'keel.stream.recovered').map((e) => [e.attributes, ms(e.time)])).toEqual([
+      [
+        {
+          'keel.recovery.from': 'anthropic/claude-haiku',
+          'keel.recovery.to': 'anthropic/claude-sonnet',
+          'keel.recovery.mode': 'continue',
+          'error.type': 'connection',
+          'keel.recovery.text_chars': 16,
+        },
+        T0 + 20,
+      ],
+    ]);
+  });
+
+  it('a hedged call: keel.hedge.started when the backup goes, keel.hedge.won with the winner', () => {
+    const t = setup();
+    t.emit(c.started(0), c.hedgeStarted(500), c.hedgeWon(620, 'backup'), c.finished(620));
+    const call = t.span('chat gpt-4o-mini');
+    const pair = { 'keel.hedge.primary': 'openai/gpt-4o-mini', 'keel.hedge.backup': 'anthropic/claude-haiku' };
+    expect(call.events.map((e) => [e.name, e.attributes, ms(e.time)])).toEqual([
+      ['keel.hedge.started', pair, T0 + 500],
+      ['keel.hedge.won', { ...pair, 'keel.hedge.winner': 'backup' }, T0 + 620],
+    ]);
+  });
+
   it('the call span is a child of the context active where the call was made', () => {
     const t = setup();
     const manager = new TestContextManager();

@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   createInMemoryBudgetStore,
   createKeel,
+  createTokenCounter,
+  estimateTextTokens,
+  estimateTokens,
+  EXACT_COUNT_MAX_TOKENS,
   KeelError,
   type FeatureConfig,
   type KeelEvent,
@@ -96,10 +100,24 @@ describe('budgets in the pipeline', () => {
     expect(store.stats()).toMatchObject({ settled: 1, live: 0 });
     const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 1_000, window: 'day' }]);
     expect(line!.held).toBe(0);
-    // input bound (8 + 4 + 'user' + 'hi' = 18) + the bytes of the two parts delivered (8),
-    // capped at the grant (maxTokens 5): within it the provider cannot have served more
-    expect(line!.committed).toBe(23);
+    // Exactly what it used (a broken leg without usage): the prompt by tiktoken with OpenAI's
+    // chat framing (3 + 4 + 'hi' = 8) and the text delivered ('one two ' = 3), not the bound.
+    const counter = createTokenCounter();
+    expect(counter.exact('gpt-4o-mini', user('hi'))).toBe(8);
+    expect(counter.exactText('gpt-4o-mini', 'one two ')).toBe(3);
+    expect(line!.committed).toBe(11);
     expect(line!.committed).toBeLessThan(1_000);
+    keel.close();
+  });
+
+  it('a stream cut mid-way with a prompt over EXACT_COUNT_MAX_TOKENS is charged the estimate (no synchronous tiktoken pass)', async () => {
+    const provider = createScriptedProvider({ id: 'openai', steps: [{ stream: ['one ', 'two ', 'three'], failAfter: 2 }] });
+    const { keel, store } = setup({ budget: tokensPerDay(10_000_000) }, [provider]);
+    // Its byte bound is past the limit; no context window is known for this snapshot, so it is sent.
+    const prompt = user('a'.repeat(EXACT_COUNT_MAX_TOKENS + 1_000));
+    await expect(keel.stream({ feature: 'f', model: 'gpt-4o-mini-search-preview', messages: prompt }).text()).rejects.toMatchObject({ kind: 'connection' });
+    const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 10_000_000, window: 'day' }]);
+    expect(line).toMatchObject({ held: 0, committed: estimateTokens(prompt) + estimateTextTokens('one two ') });
     keel.close();
   });
 

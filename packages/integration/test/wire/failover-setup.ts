@@ -8,7 +8,22 @@ import OpenAI from 'openai';
 import { createAnthropicProvider } from '@keel/anthropic';
 import { createOpenAIProvider } from '@keel/openai';
 import { createFakeClock, type FakeClock, type TestServer } from '@keel/testkit';
-import { budgetKey, createInMemoryBudgetStore, createKeel, type FeatureConfig, type KeelEvent, type KeelOptions, type Provider } from '@keel/core';
+import {
+  budgetKey,
+  createInMemoryBudgetStore,
+  createKeel,
+  createTokenCounter,
+  estimateTextTokens,
+  estimateTokens,
+  roundUsd,
+  type CountableMessage,
+  type FeatureConfig,
+  type KeelEvent,
+  type KeelOptions,
+  type PriceTableInput,
+  type Provider,
+  type Usage,
+} from '@keel/core';
 
 export interface WireCase {
   readonly name: 'openai' | 'anthropic';
@@ -67,3 +82,32 @@ export function keelOver(wire: WireCase, server: TestServer, feature: Partial<Fe
 
 /** The model each request asked for, in arrival order. */
 export const modelsAsked = (server: TestServer) => server.requests.map((request) => (request.body as { model?: string }).model);
+
+/** USD per million tokens in the accounting tests: distinct input and output prices, so a swap shows. */
+const PRICE = { input: 1, output: 3 };
+
+/** Every model of `wire` at {@link PRICE}: `keelOver(wire, server, feature, { pricing: pricingFor(wire) })`. */
+export const pricingFor = (wire: WireCase): PriceTableInput => ({ [wire.name]: Object.fromEntries(wire.models.map((model) => [model, PRICE])) });
+
+/** What one leg costs at {@link PRICE}, as Keel reports costs. */
+export const usdAt = (usage: Pick<Usage, 'inputTokens' | 'outputTokens'>) => roundUsd((usage.inputTokens * PRICE.input + usage.outputTokens * PRICE.output) / 1e6);
+
+const counter = createTokenCounter();
+
+/**
+ * What Keel charges a leg that broke without usage: the prompt it sent and the text it received,
+ * counted exactly where Keel has the model's tokenizer (OpenAI: tiktoken, chat framing included),
+ * by the tokenizer-free estimate where it has none (Claude).
+ */
+export function brokenLegUsage(wire: WireCase, model: string, messages: readonly CountableMessage[], text: string): Usage {
+  if (wire.name === 'anthropic') return { inputTokens: estimateTokens(messages), outputTokens: estimateTextTokens(text) };
+  return { inputTokens: counter.exact(model, messages)!, outputTokens: counter.exactText(model, text)! };
+}
+
+/** The usage the server reported for request `index` (its truth: the testkit reports what it served). */
+export function reportedUsage(server: TestServer, index: number): Usage {
+  const { inputTokens, outputTokens } = server.requests[index]!.served;
+  return { inputTokens, outputTokens };
+}
+
+export const tokensOf = (usage: Pick<Usage, 'inputTokens' | 'outputTokens'>) => usage.inputTokens + usage.outputTokens;
