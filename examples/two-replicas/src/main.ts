@@ -55,13 +55,13 @@ try {
   // a whole wave is refused. Refusals within a wave come from the holds of calls in flight
   // (input upper bound + maxTokens, reserved before sending); each hold shrinks to the real usage
   // when its call settles, so the next wave uses what the last one left.
-  const statuses: { replica: number; status: number }[] = [];
+  const statuses: { replica: number; status: number; error?: string | undefined }[] = [];
   for (let wave = 0; wave < 50; wave++) {
     const results = await Promise.all(
       Array.from({ length: WAVE }, async (_, i) => {
         const response = await fetch(`http://127.0.0.1:${ports[i % 2]}/ask`, { method: 'POST', body: JSON.stringify({ question: `Question ${wave}.${i}: what do foxes eat?` }) });
-        await response.arrayBuffer();
-        return { replica: i % 2, status: response.status };
+        const { error } = (await response.json()) as { error?: string };
+        return { replica: i % 2, status: response.status, error };
       }),
     );
     statuses.push(...results);
@@ -72,7 +72,8 @@ try {
   const other = statuses.filter((s) => s.status !== 200 && s.status !== 402).length;
   const served = model.requests.reduce((sum, r) => sum + r.served.inputTokens + r.served.outputTokens, 0);
 
-  console.log(`answered: replica A ${answered[0]}, replica B ${answered[1]}; refused by the budget: ${refused}; other errors: ${other}`);
+  const otherKinds = statuses.filter((s) => s.status !== 200 && s.status !== 402).map((s) => s.error);
+  console.log(`answered: replica A ${answered[0]}, replica B ${answered[1]}; refused by the budget: ${refused}; other errors: ${other}${other ? ` (${otherKinds.join(', ')})` : ''}`);
   console.log(`the model server served ${served} tokens in ${model.requests.length} requests (budget ${BUDGET_TOKENS})`);
 
   const claims: [string, boolean][] = [

@@ -12,6 +12,10 @@ describe('the two-replicas example', () => {
       cwd: root,
       timeout: 120_000,
       env: { ...process.env, OPENAI_API_KEY: '', REDIS_URL: '' },
+    }).catch((error: unknown) => {
+      // A failed claim exits 1: show the demo's own report, which says which claim and why.
+      const { stdout: report = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`two-replicas failed:\n${report}\n${stderr}`);
     });
     expect(stdout).toContain('✓ the two replicas together never spent more than the one budget');
     expect(stdout).toContain('✓ both replicas answered calls from the shared budget');
