@@ -58,7 +58,8 @@ export function formatIssues(error: z.ZodError, prefix = ''): string[] {
   });
 }
 
-function configError(issues: readonly string[]): KeelError {
+/** A configuration error listing every problem (createKeel's one shape for them). */
+export function configError(issues: readonly string[]): KeelError {
   return new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues: [...issues] });
 }
 

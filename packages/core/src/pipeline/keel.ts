@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveConfig, resolveProviders } from '../config/resolve.js';
+import { configError, resolveConfig, resolveProviders } from '../config/resolve.js';
 import { validateRequest, type ChatRequest, type ValidatedRequest } from '../config/request.js';
 import type { DefaultsConfig, FeatureConfig, ModelRef, ResolvedFeature } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
@@ -179,8 +179,7 @@ export function createKeel(options: KeelOptions): Keel {
   const semanticFor = (feature: string): SemanticLayer | undefined => sharedLayer ?? layersByFeature?.[feature];
   const needsSemantic = [...config.features.values()].filter((feature) => feature.cache?.semantic && !semanticFor(feature.name)).map((feature) => `features.${feature.name}.cache.semantic`);
   if (needsSemantic.length > 0) {
-    const issues = needsSemantic.map((at) => `${at}: needs a semantic layer (createKeel({ cache: { semantic: createSemanticCache(...) } }))`);
-    throw new KeelError('bad_request', `Invalid Keel configuration:\n  ${issues.join('\n  ')}`, { issues });
+    throw configError(needsSemantic.map((at) => `${at}: needs a semantic layer (createKeel({ cache: { semantic: createSemanticCache(...) } }))`));
   }
   // The cache stage exists only when some feature caches: no cost for the others.
   const cacheStage = [...config.features.values()].some((feature) => feature.cache)
