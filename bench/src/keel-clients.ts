@@ -108,5 +108,24 @@ export function keelWrap(transport: Transport): Client {
   };
 }
 
-/** The Keel clients the profile runs (`pnpm bench:profile`). */
-export const KEEL_FACTORIES = { keel: keelChat, wrap: keelWrap } as const;
+/** The raw SDK, with or without a fresh AbortSignal per call: the profile's baselines. */
+export function rawSdkClient(transport: Transport, withSignal: boolean): Client {
+  const client = sdkClient(transport);
+  const options = () => (withSignal ? { signal: new AbortController().signal } : undefined);
+  return {
+    id: withSignal ? 'raw-signal' : 'raw',
+    label: withSignal ? 'openai SDK + AbortSignal' : 'openai SDK, raw',
+    chat: async (messages) => (await client.chat.completions.create(rawParams(messages), options())).choices[0]?.message.content ?? '',
+    stream: async (messages) =>
+      readSdkStream(await client.chat.completions.create({ ...rawParams(messages), stream: true, stream_options: { include_usage: true } }, options())),
+    close() {},
+  };
+}
+
+/** The clients the profile runs (`pnpm bench:profile`): the two Keel clients and the raw SDK baselines. */
+export const KEEL_FACTORIES = {
+  keel: keelChat,
+  wrap: keelWrap,
+  raw: (transport: Transport) => rawSdkClient(transport, false),
+  'raw-signal': (transport: Transport) => rawSdkClient(transport, true),
+} as const;

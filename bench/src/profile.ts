@@ -14,8 +14,13 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TOP = 25;
-const TARGETS = ['keel', 'wrap'] as const;
-const LABELS: Record<(typeof TARGETS)[number], string> = { keel: 'keel.chat', wrap: 'wrapOpenAI' };
+const TARGETS = ['keel', 'wrap', 'raw', 'raw-signal'] as const;
+const LABELS: Record<(typeof TARGETS)[number], string> = {
+  keel: 'keel.chat',
+  wrap: 'wrapOpenAI',
+  raw: 'openai SDK, raw (baseline)',
+  'raw-signal': 'openai SDK + AbortSignal (baseline)',
+};
 const KEEL_PATH = /\/packages\/(core|openai|testkit)\//;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

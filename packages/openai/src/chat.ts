@@ -1,14 +1,14 @@
-import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CallContext, ProviderRequest, ProviderResponse } from '@keel/core';
 import { malformedResponseError, refusalError } from './adapter-errors.js';
 import { buildBody } from './build-request.js';
+import type { KeelClient } from './client.js';
 import { mapOpenAIError, type ErrorContext } from './map-error.js';
 import { mapFinishReason, mapUsage } from './map-response.js';
 
 /** One non-streamed chat completion. Throws only KeelErrors. */
 export async function chat(
-  client: OpenAI,
+  { client, requestOptions }: KeelClient,
   errorContext: ErrorContext,
   request: ProviderRequest,
   context: CallContext,
@@ -17,7 +17,7 @@ export async function chat(
   try {
     // `extra` is untyped by design; the API validates it.
     const body = { ...buildBody(request), stream: false } as ChatCompletionCreateParamsNonStreaming;
-    completion = await client.chat.completions.create(body, { signal: context.signal });
+    completion = await client.chat.completions.create(body, requestOptions(context.signal));
   } catch (error) {
     throw mapOpenAIError(error, errorContext);
   }

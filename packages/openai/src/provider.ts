@@ -22,7 +22,8 @@ export interface OpenAIProviderOptions {
 /** A Keel {@link Provider} over OpenAI's Chat Completions API. */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const id = options.id ?? 'openai';
-  const client = deriveClient(options.client);
+  const keelClient = deriveClient(options.client);
+  const { client } = keelClient;
   const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => ({
     provider: id,
     model: request.model,
@@ -38,8 +39,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   });
   return {
     id,
-    chat: (request, context) => chat(client, errorContext(request, context.signal), request, context),
-    stream: (request, context) => stream(client, errorContext(request, context.signal), request, context),
+    chat: (request, context) => chat(keelClient, errorContext(request, context.signal), request, context),
+    stream: (request, context) => stream(keelClient, errorContext(request, context.signal), request, context),
     supportsOutputSchema,
   };
 }

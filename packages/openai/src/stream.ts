@@ -1,9 +1,9 @@
-import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Stream } from 'openai/streaming';
 import type { CallContext, ProviderRequest, ProviderStreamPart } from '@keel/core';
 import { incompleteStreamError, refusalError } from './adapter-errors.js';
 import { buildBody } from './build-request.js';
+import type { KeelClient } from './client.js';
 import { mapOpenAIError, type ErrorContext } from './map-error.js';
 import { mapFinishReason, mapUsage } from './map-response.js';
 
@@ -12,7 +12,7 @@ import { mapFinishReason, mapUsage } from './map-response.js';
  * the HTTP request. Throws only KeelErrors.
  */
 export async function* stream(
-  client: OpenAI,
+  { client, requestOptions }: KeelClient,
   errorContext: ErrorContext,
   request: ProviderRequest,
   context: CallContext,
@@ -32,7 +32,7 @@ export async function* stream(
   let sentOutput = false;
   let text = '';
   try {
-    upstream = await client.chat.completions.create(body, { signal: context.signal });
+    upstream = await client.chat.completions.create(body, requestOptions(context.signal));
     for await (const chunk of upstream) {
       const hasOutput = carriesOutput(chunk);
       sentOutput ||= hasOutput;
