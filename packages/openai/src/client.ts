@@ -23,7 +23,7 @@ type RequestOptions = NonNullable<Parameters<OpenAI['chat']['completions']['crea
 /** The SDK client Keel calls, and the per-request options that carry a call's signal to it. */
 export interface KeelClient {
   readonly client: OpenAI;
-  requestOptions(signal: AbortSignal): RequestOptions;
+  readonly requestOptions: (signal: AbortSignal) => RequestOptions;
 }
 
 /**

@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const { OpenAI: CommonJsOpenAI } = require('openai') as typeof Sdk;
 const builders = {
   esm: (options: ConstructorParameters<typeof OpenAI>[0]) => new OpenAI(options),
-  cjs: (options: ConstructorParameters<typeof OpenAI>[0]) => new CommonJsOpenAI(options) as unknown as OpenAI,
+  cjs: (options: ConstructorParameters<typeof OpenAI>[0]) => new CommonJsOpenAI(options),
 };
 
 describe.each(Object.entries(builders))('the call signal reaches the fetch (%s client)', (_name, build) => {
