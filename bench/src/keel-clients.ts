@@ -126,6 +126,10 @@ export function rawSdkClient(transport: Transport, withSignal: boolean): Client 
 export const KEEL_FACTORIES = {
   keel: keelChat,
   wrap: keelWrap,
+  // keel.chat feature by feature, to profile one feature's cost on its own.
+  policies: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: false, telemetry: false })), 'keel-policies', 'keel.chat: retry, breaker, timeouts'),
+  budget: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: true, telemetry: false })), 'keel-budget', '… + feature token budget'),
+  otel: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: false, telemetry: true })), 'keel-otel', '… + OTel (no budget)'),
   raw: (transport: Transport) => rawSdkClient(transport, false),
   'raw-signal': (transport: Transport) => rawSdkClient(transport, true),
 } as const;

@@ -18,15 +18,18 @@ const make = KEEL_FACTORIES[target];
 if (!make || !out) throw new Error(`usage: profile-target.ts <${Object.keys(KEEL_FACTORIES).join('|')}> <source-maps.json>`);
 
 const seconds = Number(process.env['BENCH_PROFILE_SECONDS'] ?? 10);
+// BENCH_PROFILE_STREAM=1: streamed calls of 10 text deltas instead of chat calls.
+const streamed = process.env['BENCH_PROFILE_STREAM'] === '1';
 const client = make({ baseURL: 'http://bench.invalid/v1', fetch: createInstantFetch().fetch });
 const messages = promptOf(40);
-if ((await client.chat(messages)) !== replyText()) throw new Error(`${target}: did not read the whole reply`);
+const call = streamed ? () => client.stream(messages) : () => client.chat(messages);
+if ((await call()) !== replyText(streamed ? 10 : undefined)) throw new Error(`${target}: did not read the whole reply`);
 
 let calls = 0;
 const until = performance.now() + seconds * 1_000;
 while (performance.now() < until) {
   // A batch between clock reads, so reading the clock is not what gets profiled.
-  for (let i = 0; i < 100; i++) await client.chat(messages);
+  for (let i = 0; i < 100; i++) await call();
   calls += 100;
 }
 client.close();

@@ -14,12 +14,15 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TOP = 25;
-const TARGETS = ['keel', 'wrap', 'raw', 'raw-signal'] as const;
+const TARGETS = ['keel', 'wrap', 'raw', 'raw-signal', 'policies', 'budget', 'otel'] as const;
 const LABELS: Record<(typeof TARGETS)[number], string> = {
   keel: 'keel.chat',
   wrap: 'wrapOpenAI',
   raw: 'openai SDK, raw (baseline)',
   'raw-signal': 'openai SDK + AbortSignal (baseline)',
+  policies: 'keel.chat: retry, breaker, timeouts',
+  budget: 'keel.chat: policies + feature token budget',
+  otel: 'keel.chat: policies + OTel',
 };
 const KEEL_PATH = /\/packages\/(core|openai|testkit)\//;
 
@@ -137,7 +140,8 @@ function analyse(profile: CpuProfile, maps: Record<string, SourceMapPayload>) {
 const pct = (ms: number, total: number) => `${((100 * ms) / total).toFixed(1).padStart(5)} %`;
 
 const only = process.argv.slice(2).filter((a) => a !== '--');
-const targets = TARGETS.filter((t) => only.length === 0 || only.includes(t));
+// By default the two headline clients; name any targets (`pnpm bench:profile raw budget`) to profile those.
+const targets = TARGETS.filter((t) => (only.length === 0 ? t === 'keel' || t === 'wrap' : only.includes(t)));
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 const report: string[] = [];

@@ -36,9 +36,12 @@ export interface KeelTelemetry {
   readonly listener: KeelEventListener;
   /** `keel.on(listener)`, returning the unsubscribe function. */
   instrument(keel: KeelEventSource): () => void;
-  /** The context holding a call's open attempt span (else its call span), to nest other spans under Keel's. */
+  /**
+   * The context holding a call's open attempt span (else its call span), to nest other spans
+   * under Keel's; undefined for a call with no span to nest under (no SDK, no trace).
+   */
   contextFor(callId: string): Context | undefined;
-  /** Calls whose span is open now. */
+  /** Calls whose span is open now (a call with an inert span, no SDK and no trace, is not kept). */
   openCalls(): number;
   /** Ends every open span, marked `keel.telemetry.abandoned` (at shutdown). @param atMs epoch ms, default now */
   endAll(atMs?: number): void;
@@ -65,9 +68,11 @@ export function createOpenTelemetry(options: OpenTelemetryOptions = {}): KeelTel
 
   function listener(event: KeelEvent): void {
     switch (event.type) {
-      case 'call.started':
-        calls.add(startCall(tracer, event, identityOf(event.provider, event.model, event.feature), recordPrompts));
+      case 'call.started': {
+        const call = startCall(tracer, event, identityOf(event.provider, event.model, event.feature), recordPrompts);
+        if (call) calls.add(call);
         return;
+      }
       case 'attempt.started': {
         const call = calls.get(event.callId);
         if (call) startAttempt(tracer, call, event, name);

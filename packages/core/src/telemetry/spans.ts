@@ -10,12 +10,16 @@ type AttemptEvent = EventOf<'attempt.started' | 'attempt.succeeded' | 'attempt.f
  * Starts the CLIENT span of one logical call (`chat {model}`). Its parent is whatever context
  * is active where `keel.chat` / `keel.stream` was called: events are emitted synchronously there.
  */
-export function startCall(tracer: Tracer, event: EventOf<'call.started'>, identity: OpenCall['identity'], recordPrompts: boolean): OpenCall {
+export function startCall(tracer: Tracer, event: EventOf<'call.started'>, identity: OpenCall['identity'], recordPrompts: boolean): OpenCall | undefined {
   const parent = otelContext.active();
   // The sampler sees the call's identity; the rest (the prompt hash among it) is built only for
   // a span that records: with no SDK, or a span sampled out, nothing else is computed.
   const span = tracer.startSpan(`${OPERATION_CHAT} ${event.model}`, { kind: SpanKind.CLIENT, startTime: hrTime(event.at), attributes: identity }, parent);
-  if (span.isRecording()) span.setAttributes(startAttributes(event, identity, recordPrompts));
+  const recording = span.isRecording();
+  // No SDK and no trace to carry on (the API's no-op tracer, outside any span): the span is
+  // inert, and so would be every attempt span under it. Nothing is kept for the call.
+  if (!recording && !trace.isSpanContextValid(span.spanContext())) return undefined;
+  if (recording) span.setAttributes(startAttributes(event, identity, recordPrompts));
   return { callId: event.callId, startedAt: event.at, span, context: trace.setSpan(parent, span), identity, attempts: new Map() };
 }
 

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { trace } from '@opentelemetry/api';
+import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { hrTime } from '../../src/telemetry/attributes.js';
 import { createOpenTelemetry } from '../../src/telemetry/index.js';
@@ -20,6 +22,27 @@ describe('instrumentation scope', () => {
     const telemetry = createOpenTelemetry();
     const c = calls();
     expect(() => [c.started(0), c.attemptStarted(0), c.attemptSucceeded(1, 1), c.firstToken(1, 1), c.finished(2)].forEach(telemetry.listener)).not.toThrow();
+    expect(telemetry.openCalls()).toBe(0);
+  });
+
+  it('with no SDK nothing is kept for a call even while it is open: no span to nest under', () => {
+    const telemetry = createOpenTelemetry();
+    const c = calls();
+    telemetry.listener(c.started(0));
+    telemetry.listener(c.attemptStarted(0));
+    expect(telemetry.openCalls()).toBe(0);
+    expect(telemetry.contextFor(c.started(0).callId)).toBeUndefined();
+  });
+
+  it('a call an SDK samples out is still kept: its trace context carries on to the attempts', () => {
+    const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOffSampler() });
+    const telemetry = createOpenTelemetry({ tracerProvider });
+    const c = calls();
+    telemetry.listener(c.started(0));
+    expect(telemetry.openCalls()).toBe(1);
+    const context = telemetry.contextFor(c.started(0).callId);
+    expect(context && trace.isSpanContextValid(trace.getSpanContext(context)!)).toBe(true);
+    telemetry.listener(c.finished(1));
     expect(telemetry.openCalls()).toBe(0);
   });
 });
