@@ -6,20 +6,18 @@ import type { CallState } from './context.js';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A candidate being tried: its record, and where its attempts start in the call's attempt log. */
-interface Entry {
+export interface CandidateLogEntry {
   readonly record: Mutable<CandidateRecord>;
   readonly firstAttempt: number;
   /** One of a hedged pair: its attempts interleave with the other's, so they are told apart by model. */
   hedged?: boolean;
 }
 
-/** Per call, kept beside its state (no field on CallState: the log is this module's business). */
-const logs = new WeakMap<CallState, Entry[]>();
+type Entry = CandidateLogEntry;
 
+/** The call's log (`CallState.candidateLog`): only this module reads or writes it. */
 function entries(call: CallState): Entry[] {
-  let list = logs.get(call);
-  if (!list) logs.set(call, (list = []));
-  return list;
+  return call.candidateLog;
 }
 
 /** Opens the record of a candidate about to be tried (outcome `answered` until it is left). */
@@ -76,7 +74,7 @@ export function candidateBroke(call: CallState, kind: KeelErrorKind): void {
 /** What the call cost over every candidate, in USD; `undefined` when any part is unpriced. */
 export function callCostUsd(call: CallState): number | undefined {
   let total = 0;
-  for (const entry of logs.get(call) ?? []) {
+  for (const entry of call.candidateLog) {
     if (entry.record.costUsd === undefined) return undefined;
     total += entry.record.costUsd;
   }
@@ -92,8 +90,8 @@ export function chargeCandidate(call: CallState, costUsd: number | undefined, ha
 
 /** The call's candidate records so far, attempts counted from the attempt log. */
 export function candidatesOf(call: CallState): readonly CandidateRecord[] {
-  const list = logs.get(call);
-  if (!list) return [];
+  const list = call.candidateLog;
+  if (list.length === 0) return [];
   return list.map((entry, i) => {
     if (entry.record.outcome === 'skipped') return { ...entry.record };
     if (entry.hedged) return { ...entry.record, attempts: countUntilNextOf(list, i, call) };

@@ -73,8 +73,9 @@ export async function withFallback<T>(
   let tooSmall: number | undefined;
   // A candidate already tried as a hedge backup is not tried again.
   let skipIndex = -1;
-  for (const [index, candidate] of candidates.entries()) {
+  for (let index = 0; index < candidates.length; index++) {
     if (index === skipIndex) continue;
+    const candidate = candidates[index]!;
     call.candidatesLeft = candidates.length - index - 1;
     const window = contextWindowOf(candidate);
     if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {

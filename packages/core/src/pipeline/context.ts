@@ -2,6 +2,7 @@ import type { AttemptRecord } from '../errors/keel-error.js';
 import type { EventHub } from '../events/events.js';
 import type { CallContext, Provider, ProviderRequest } from '../provider/provider.js';
 import type { Clock } from '../util/clock.js';
+import type { CandidateLogEntry } from './candidate-log.js';
 
 /** State shared by every attempt of one call. */
 export interface CallState {
@@ -21,7 +22,14 @@ export interface CallState {
    * Candidates after the one being tried (set by `withFallback`): a `failover` action retries
    * only when none is left.
    */
-  candidatesLeft?: number;
+  candidatesLeft: number;
+  /**
+   * The candidates tried so far, for results and errors: read and written by candidate-log.ts
+   * only. A field, not a WeakMap beside the call: no lookup, and no ephemeron per call for the GC.
+   */
+  readonly candidateLog: CandidateLogEntry[];
+  /** Budget holds opened so far: hold-id.ts numbers the next one. */
+  holds: number;
 }
 
 /** What each policy receives and passes inward. */

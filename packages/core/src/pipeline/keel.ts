@@ -233,7 +233,7 @@ export function createKeel(options: KeelOptions): Keel {
     }
     checkRequestSize(feature, validated);
     const startedAt = clock.now();
-    const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, user: validated.user, tenant: validated.tenant, startedAt, clock, events, attempts: [], sent: false };
+    const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, user: validated.user, tenant: validated.tenant, startedAt, clock, events, attempts: [], sent: false, candidatesLeft: 0, candidateLog: [], holds: 0 };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
     if (events.active) announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
     const deadline = startedAt + totalMs;

@@ -50,7 +50,20 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
         // What the call ends with should the next retry, after its wait, still find too little
         // time left (a real sleep can overrun): the last failure, as the deadline stop says it.
         let outOfTime: KeelError | undefined;
+        // The first attempt runs on its own: most calls succeed at once, and then p-retry's loop
+        // (its options, closures and promise chain) is never built. A failure hands p-retry the
+        // same error as its attempt 1, so every decision after it is p-retry's loop as before.
+        // An already-aborted call goes straight to p-retry, which rejects it before any attempt.
+        let first: { readonly error: unknown } | undefined;
+        if (!context.signal.aborted) {
+          try {
+            return await runAttempt(next, { ...context, attempt: 1 });
+          } catch (error) {
+            first = { error };
+          }
+        }
         const attemptFn = (attempt: number) => {
+          if (attempt === 1 && first) return Promise.reject(first.error as Error);
           if (attempt > 1 && outOfTime && !timeToStart(context, floorMs)) {
             call.events.emit({ type: 'retry.denied', reason: 'deadline', ...eventBase(context, attempt - 1) });
             return Promise.reject(new AbortError(outOfTime));
