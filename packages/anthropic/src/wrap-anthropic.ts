@@ -69,7 +69,7 @@ export function wrapAnthropic(client: Anthropic, options: WrapAnthropicOptions):
       return result.raw as Message;
     }
     const opened = await openRawStream(
-      (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true }),
+      (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true, rawOnly: true }),
       signal,
       (event) => event as RawMessageStreamEvent,
       unreadStreamRule(options, request.feature),

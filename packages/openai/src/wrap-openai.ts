@@ -76,7 +76,7 @@ export function wrapOpenAI(client: OpenAI, options: WrapOpenAIOptions): WrappedO
     }
     const includeUsage = wantsUsage(body);
     const opened = await openRawStream(
-      (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true }),
+      (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true, rawOnly: true }),
       signal,
       (chunk) => asCallerChunk(chunk as ChatCompletionChunk, includeUsage),
       unreadStreamRule(options, request.feature),

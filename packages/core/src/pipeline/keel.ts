@@ -98,6 +98,12 @@ export interface CacheOptions {
 export interface StreamOptions {
   /** Also yield the SDK's own chunks as `raw` events (used by the drop-in wrappers). */
   readonly includeRaw?: boolean | undefined;
+  /**
+   * With `includeRaw`: leave the `text` events out, since the chunks carry the same text (what the
+   * drop-ins read; it saves a pass through the stream's generators per chunk). `finish` still
+   * carries the whole result. @default false
+   */
+  readonly rawOnly?: boolean | undefined;
 }
 
 export interface ChatOptions {
@@ -433,6 +439,7 @@ export function createKeel(options: KeelOptions): Keel {
         deadline,
         idleMs: feature.timeouts.idleMs,
         includeRaw,
+        textEvents: !(includeRaw && streamOptions.rawOnly === true),
         callerSignal: validated.signal,
         // Streamed output is charged before it is handed out (see stream-meter.ts); the
         // provider's usage settles it.

@@ -38,6 +38,8 @@ export interface PostCommitOptions {
   readonly deadline: number;
   readonly idleMs: number;
   readonly includeRaw: boolean;
+  /** False: text is accounted but not yielded (a raw-only stream, see StreamOptions.rawOnly). */
+  readonly textEvents?: boolean | undefined;
   /** Called once with the outcome, whatever it is, before the caller sees it. */
   readonly onSettled: (outcome: { result?: ChatResult; error?: KeelError; text: string; usage?: Usage }) => Promise<ChatResult['budgetRemaining']>;
   /**
@@ -67,6 +69,7 @@ export interface PostCommitOptions {
  */
 export async function* readCommitted(options: PostCommitOptions): AsyncGenerator<StreamEvent, void, undefined> {
   const { call, includeRaw } = options;
+  const textEvents = options.textEvents ?? true;
   let opened = options.opened;
   let meter = options.meter;
   let gate: PrefixGate | undefined;
@@ -93,6 +96,7 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
         const shown = gate ? gate.pass(part.text) : part.text;
         if (shown.length === 0) return undefined;
         text += shown;
+        if (!textEvents) return undefined;
         return shown === part.text ? part : { type: 'text', text: shown };
       }
       case 'usage':
