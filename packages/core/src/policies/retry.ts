@@ -63,7 +63,7 @@ export function retryPolicy(options: RetryPolicyOptions): Policy {
           }
         }
         const attemptFn = (attempt: number) => {
-          if (attempt === 1 && first) return Promise.reject(first.error as Error);
+          if (attempt === 1 && first) return Promise.reject(first.error);
           if (attempt > 1 && outOfTime && !timeToStart(context, floorMs)) {
             call.events.emit({ type: 'retry.denied', reason: 'deadline', ...eventBase(context, attempt - 1) });
             return Promise.reject(new AbortError(outOfTime));
