@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { requestContentOf, type Provider, type ProviderRequest } from '@keel/core';
+import { attemptErrorContext, type Provider, type ProviderRequest } from '@keel/core';
 import { chat } from './chat.js';
 import { deriveClient, secretsOf } from './client.js';
 import type { ErrorContext } from './map-error.js';
@@ -23,19 +23,9 @@ export interface AnthropicProviderOptions {
 export function createAnthropicProvider(options: AnthropicProviderOptions): Provider {
   const id = options.id ?? 'anthropic';
   const client = deriveClient(options.client);
-  const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => ({
-    provider: id,
-    model: request.model,
-    signal,
-    // Read when an error is built: credentials can be resolved after the client was made.
-    get secrets() {
-      return secretsOf(client);
-    },
-    // Only collected when an error reads it: what a provider may echo back into its message.
-    get requestContent() {
-      return requestContentOf(request);
-    },
-  });
+  // Secrets are read when an error is built: credentials can be resolved after the client was made.
+  const secrets = () => secretsOf(client);
+  const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => attemptErrorContext(id, request, signal, secrets);
   return {
     id,
     chat: (request, context) => chat(client, errorContext(request, context.signal), request, context),

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { requestContentOf, type Provider, type ProviderRequest } from '@keel/core';
+import { attemptErrorContext, type Provider, type ProviderRequest } from '@keel/core';
 import { chat } from './chat.js';
 import { deriveClient, secretsOf } from './client.js';
 import type { ErrorContext } from './map-error.js';
@@ -24,19 +24,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const id = options.id ?? 'openai';
   const keelClient = deriveClient(options.client);
   const { client } = keelClient;
-  const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => ({
-    provider: id,
-    model: request.model,
-    signal,
-    // Read when an error is built: an `apiKey` function only resolves during the request.
-    get secrets() {
-      return secretsOf(client);
-    },
-    // Only collected when an error reads it: what a provider may echo back into its message.
-    get requestContent() {
-      return requestContentOf(request);
-    },
-  });
+  // Secrets are read when an error is built: an `apiKey` function only resolves during the request.
+  const secrets = () => secretsOf(client);
+  const errorContext = (request: ProviderRequest, signal: AbortSignal): ErrorContext => attemptErrorContext(id, request, signal, secrets);
   return {
     id,
     chat: (request, context) => chat(keelClient, errorContext(request, context.signal), request, context),

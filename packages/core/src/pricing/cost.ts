@@ -50,5 +50,11 @@ export const COST_USD_DECIMALS = 10;
  * amounts; this is for results, events and spans.
  */
 export function roundUsd(usd: number): number {
-  return Number(usd.toFixed(COST_USD_DECIMALS));
+  // Arithmetic, not `Number(usd.toFixed(10))`: no string round trip on every call. Exact to the
+  // same tenth of a nano-dollar while `usd × 10¹⁰` stays an exact integer (below 2⁵³: ~$900k).
+  if (Math.abs(usd) >= MAX_ARITHMETIC_USD) return Number(usd.toFixed(COST_USD_DECIMALS));
+  return Math.round(usd * USD_SCALE) / USD_SCALE;
 }
+
+const USD_SCALE = 10 ** COST_USD_DECIMALS;
+const MAX_ARITHMETIC_USD = Number.MAX_SAFE_INTEGER / USD_SCALE;
