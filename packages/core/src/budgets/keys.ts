@@ -21,15 +21,17 @@ export interface KeyTemplate {
   readonly scope: BudgetScope;
   readonly prefix: string;
   readonly suffix: string;
+  /** The whole key of a scope with no per-call part (global, feature): one string for every call. */
+  readonly whole?: string;
 }
 
 export function keyTemplate(feature: string, scope: BudgetScope, unit: BudgetUnit, window: WindowSpec): KeyTemplate {
   const suffix = `:${unit}:${windowTag(window)}`;
   switch (scope) {
     case 'global':
-      return { scope, prefix: 'budget:global', suffix };
+      return { scope, prefix: 'budget:global', suffix, whole: `budget:global${suffix}` };
     case 'feature':
-      return { scope, prefix: `budget:f=${encode(feature)}`, suffix };
+      return { scope, prefix: `budget:f=${encode(feature)}`, suffix, whole: `budget:f=${encode(feature)}${suffix}` };
     case 'user':
       return { scope, prefix: `budget:f=${encode(feature)}/u=`, suffix };
     case 'tenant':
@@ -46,7 +48,8 @@ export function keyFor(template: KeyTemplate, subject: BudgetSubject): string | 
   switch (template.scope) {
     case 'global':
     case 'feature':
-      return template.prefix + template.suffix;
+      // Built once: a fresh concatenation per call would also be hashed afresh by every Map lookup.
+      return template.whole ?? template.prefix + template.suffix;
     case 'user':
       return subject.user === undefined ? undefined : template.prefix + encode(subject.user) + template.suffix;
     case 'tenant':
