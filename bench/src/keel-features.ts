@@ -40,5 +40,12 @@ export function keelFeatureClients(transport: Transport): Client[] {
     keelClient(createKeel(keelOptions(provider(), { budget: false, telemetry: true })), 'keel-otel', '… + OTel (no budget)'),
     keelClient(createKeel(keelOptions(provider())), 'keel', 'keel.chat, all of the above'),
     keelClient(createKeel(keelOptions(instantProvider)), 'pipeline', 'Keel pipeline alone (no SDK)'),
+    // Keel's own work, feature by feature, with no SDK under it (the neighbouring rows differ by one).
+    keelClient(createKeel(keelOptions(instantProvider, { budget: false, telemetry: false })), 'pipeline-policies', 'pipeline alone: retry, breaker, timeouts'),
+    keelClient(
+      createKeel({ ...keelOptions(instantProvider, { budget: false, telemetry: false }), onEvent: () => undefined }),
+      'pipeline-events',
+      'pipeline alone: … + an event listener (does nothing)',
+    ),
   ];
 }

@@ -12,6 +12,8 @@ export interface Machine {
   readonly cores: number;
   /** Installed version of every measured package. */
   readonly packages: Readonly<Record<string, string>>;
+  /** Which Keel code ran: the built packages (dist/), as a service installs them, or the TypeScript source. */
+  readonly keelCode: string;
   /** 1-minute load average when the run began and ended: above the core count, other work shared the CPUs. */
   readonly loadAverageAtStart: number;
   loadAverageAtEnd?: number | undefined;
@@ -114,6 +116,12 @@ export interface Summary {
   readonly loopbackAddedUs: Readonly<Record<string, number | undefined>>;
   readonly throughputRatio: Readonly<Record<string, number | undefined>>;
   readonly streamUsPerChunk: number | undefined;
+  /**
+   * CPU tier, 40 B, in the feature-by-feature group, where only Keel's clients and the raw SDK
+   * take turns: the same call as `cpuAddedUs['40B']` with less unrelated code run between its
+   * batches (see docs/benchmarks.md, "Warm and mixed").
+   */
+  readonly cpuAddedUsKeelGroup: number | undefined;
 }
 
 export function summarizeClients(results: Results, prompts: readonly string[], concurrencies: readonly number[], deltas: readonly [number, number]): Summary[] {
@@ -125,6 +133,7 @@ export function summarizeClients(results: Results, prompts: readonly string[], c
     loopbackAddedUs: Object.fromEntries(prompts.map((p) => [p, addedUs(latency(results, 'loopback', p), id)])),
     throughputRatio: Object.fromEntries(concurrencies.map((c) => [`c${c}`, throughputRatioOf(results, c, id)])),
     streamUsPerChunk: perChunkUs(results, id, deltas),
+    cpuAddedUsKeelGroup: addedUs(latency(results, 'cpu', 'keel-features'), id),
   }));
 }
 
@@ -138,6 +147,7 @@ export function goals(summary: readonly Summary[]) {
     client && rows.push({ goal, client: client.label, measured, limit, unit, atMost });
   add('CPU tier, 40 B: added µs', keel, keel?.cpuAddedUs['40B'], 20, 'µs');
   add('CPU tier, 40 B: added µs', wrap, wrap?.cpuAddedUs['40B'], 25, 'µs');
+  add('CPU tier, 40 B, Keel group (warm): added µs', keel, keel?.cpuAddedUsKeelGroup, 20, 'µs');
   for (const c of [keel, wrap]) {
     add('loopback p50 ratio, 40 B', c, c?.loopbackP50Ratio['40B'], 1.05, '×');
     add('loopback added µs, 10 KB', c, c?.loopbackAddedUs['10KB'], 60, 'µs');
@@ -211,7 +221,7 @@ export function toMarkdown(results: Results, summary: readonly Summary[], prompt
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
   const lines = [
-    `Measured ${results.date.toISOString().slice(0, 10)}${results.quick ? ' (BENCH_QUICK: a fraction of the samples)' : ''} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.platform}); load average ${machine.loadAverageAtStart} at the start, ${machine.loadAverageAtEnd ?? '?'} at the end; ${results.durationS.toFixed(0)} s in all.`,
+    `Measured ${results.date.toISOString().slice(0, 10)}${results.quick ? ' (BENCH_QUICK: a fraction of the samples)' : ''} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node} (${machine.platform}); Keel from ${machine.keelCode}; load average ${machine.loadAverageAtStart} at the start, ${machine.loadAverageAtEnd ?? '?'} at the end; ${results.durationS.toFixed(0)} s in all.`,
     '',
     `<sub>${versions}.</sub>`,
     '',

@@ -46,6 +46,8 @@ const machine: Machine = {
   cpu: cpus()[0]?.model.trim() ?? 'unknown',
   cores: cpus().length,
   packages: await versions(),
+  // `pnpm bench` builds first and runs without the keel-source condition: the code a service installs.
+  keelCode: import.meta.resolve('@keel/core').includes('/dist/') ? 'its built packages (dist/)' : 'its TypeScript source',
   loadAverageAtStart: Number(loadavg()[0]!.toFixed(2)),
 };
 const log = (line: string) => process.stdout.write(`${line}\n`);
