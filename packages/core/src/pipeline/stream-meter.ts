@@ -19,13 +19,14 @@ export const METER_SLACK = 1.5;
  *   bound on its tokens) capped at the grant — already held, so this never cuts a stream;
  * - beyond it: the estimate itself, which grows the hold or, with no room left, resolves false.
  */
-export function createStreamMeter(hold: BudgetHold): (delta: string) => Promise<boolean> {
+export function createStreamMeter(hold: BudgetHold): (delta: string) => true | Promise<boolean> {
   const grant = hold.maxTokens ?? 0;
   const choices = hold.choices;
   let chars = 0;
   let bytes = 0;
   let charged = 0;
-  return async (delta) => {
+  // `true` at once when there is nothing to charge (past the grant, within the slack): no await per delta.
+  return (delta) => {
     chars += delta.length;
     bytes += utf8Bytes(delta);
     // Several answers stream interleaved; the grant and the charges count per answer.

@@ -25,7 +25,7 @@ export interface BrokenLeg {
 /** The leg a stream continues on, and the gate its text passes through. */
 export interface RecoveredLeg {
   readonly opened: OpenedStream;
-  readonly meter?: ((text: string) => Promise<boolean>) | undefined;
+  readonly meter?: ((text: string) => true | Promise<boolean>) | undefined;
   readonly gate: PrefixGate;
 }
 
@@ -40,7 +40,7 @@ export interface StreamRecoveryDeps {
   /** Settles the broken leg's budget hold with what it served; resolves its cost in USD. */
   settleBroken(broken: BrokenLeg): Promise<number | undefined>;
   /** Opens one leg (admission, budget, the attempt chain) up to its first token. */
-  open(plan: FallbackPlan): Promise<{ readonly opened: OpenedStream; readonly meter?: ((text: string) => Promise<boolean>) | undefined }>;
+  open(plan: FallbackPlan): Promise<{ readonly opened: OpenedStream; readonly meter?: ((text: string) => true | Promise<boolean>) | undefined }>;
 }
 
 /**

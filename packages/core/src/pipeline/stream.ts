@@ -47,7 +47,7 @@ export interface PostCommitOptions {
    * means the budget has no room for it, and the stream ends with finish reason
    * `budget_exhausted` without that delta.
    */
-  readonly meter?: ((text: string) => Promise<boolean>) | undefined;
+  readonly meter?: ((text: string) => true | Promise<boolean>) | undefined;
   /** The cost of the reported usage on the answering model, when it is priced. */
   readonly costOf?: ((usage: Usage | undefined) => number | undefined) | undefined;
   /** The caller's signal, to tell a caller's abort from Keel's own. */
