@@ -23,9 +23,16 @@ export class BreakerRegistry {
   readonly #tripped: LRUCache<string, ProviderBreaker>;
   readonly #rotation: BucketRotation;
   readonly #shared: BreakerShared;
+  /**
+   * The breaker `get` returned last, which is therefore the most recently used one already: a
+   * call to the same provider+model (the common case) needs no key, no lookup and no LRU move.
+   * Dropped whenever it leaves a tier.
+   */
+  #last: ProviderBreaker | undefined;
 
   constructor(options: BreakerOptions, events: EventHub, clock: Clock) {
     const forget = (breaker: ProviderBreaker, _key: string, reason: LRUCache.DisposeReason) => {
+      if (breaker === this.#last) this.#last = undefined;
       if (reason === 'evict') breaker.shutdown();
     };
     this.#closed = new LRUCache({ max: options.maxBreakers, disposeAfter: forget });
@@ -36,12 +43,15 @@ export class BreakerRegistry {
 
   /** The breaker for this provider+model, created when absent; marks it recently used. */
   get(provider: string, model: string): ProviderBreaker {
+    const last = this.#last;
+    if (last !== undefined && last.provider === provider && last.model === model) return last;
     const key = keyOf(provider, model);
     let breaker = this.#tripped.get(key) ?? this.#closed.get(key);
     if (!breaker) {
       breaker = new ProviderBreaker(provider, model, this.#shared);
       this.#closed.set(key, breaker);
     }
+    this.#last = breaker;
     return breaker;
   }
 
@@ -61,6 +71,8 @@ export class BreakerRegistry {
 
   /** Just the state: cheap (no window statistics are totalled), for per-call events. */
   stateOf(provider: string, model: string): BreakerState {
+    const last = this.#last;
+    if (last !== undefined && last.provider === provider && last.model === model) return last.state;
     return this.#peek(provider, model)?.state ?? 'closed';
   }
 
@@ -70,6 +82,7 @@ export class BreakerRegistry {
 
   /** Stops every breaker's reset timer and forgets them all. */
   shutdown(): void {
+    this.#last = undefined;
     for (const breaker of [...this.#tripped.values(), ...this.#closed.values()]) breaker.shutdown();
     this.#tripped.clear();
     this.#closed.clear();

@@ -21,6 +21,25 @@ describe('breaker registry: bounded, one clock', () => {
     keel.close();
   });
 
+  it('repeated calls to one model reuse its breaker; after it is evicted a fresh one counts from zero', async () => {
+    const provider = createScriptedProvider({ steps: (request) => (request.model === 'bad' ? server500() : { text: 'ok' }) });
+    const { keel } = keelWith(provider, { retry: { maxAttempts: 1 } }, { clock: createFakeClock(), defaults: { breaker: { maxBreakers: 1, consecutiveFailures: 3 } } });
+    // Two failures on `bad`, each through the registry's last-used breaker: they add up.
+    for (let i = 0; i < 2; i++) await keel.chat({ feature: 'f', model: 'bad', messages: user() }).catch(() => undefined);
+    expect(keel.breaker('scripted', 'bad')).toMatchObject({ state: 'closed', failures: 2 });
+    // With room for one breaker, another model evicts it: its counts are gone.
+    await keel.chat({ feature: 'f', model: 'good', messages: user() });
+    expect(keel.breaker('scripted', 'bad')).toMatchObject({ state: 'closed', failures: 0 });
+    // A fresh breaker for `bad`: two more failures do not reach the three that open it.
+    for (let i = 0; i < 2; i++) await keel.chat({ feature: 'f', model: 'bad', messages: user() }).catch(() => undefined);
+    expect(keel.breaker('scripted', 'bad')).toMatchObject({ state: 'closed', failures: 2 });
+    // The third in a row opens it, and the open breaker is the one the next call meets.
+    await keel.chat({ feature: 'f', model: 'bad', messages: user() }).catch(() => undefined);
+    expect(keel.breaker('scripted', 'bad').state).toBe('open');
+    await expect(keel.chat({ feature: 'f', model: 'bad', messages: user() })).rejects.toMatchObject({ kind: 'circuit_open' });
+    keel.close();
+  });
+
   it('a flood of new model names evicts closed breakers, never an open one', async () => {
     const provider = createScriptedProvider({ steps: (request) => (request.model === 'bad' ? server500() : { text: 'ok' }) });
     const { keel } = keelWith(provider, { retry: { maxAttempts: 1 } }, { clock: createFakeClock(), defaults: { breaker: { maxBreakers: 50, halfOpenAfterMs: 600_000 } } });
