@@ -328,7 +328,19 @@ export type Admission = ReturnType<typeof createAdmission>;
  * store failure must not turn a served answer into an error — a hold expires by itself and a
  * rate-limit bucket refills by itself. `sent` says whether any attempt reached the provider.
  */
-export async function settleCall(
+export function settleCall(
+  hold: BudgetHold | undefined,
+  ticket: RateTicket | undefined,
+  served: Served,
+  sent: boolean,
+): Promise<HoldSettled | undefined> {
+  // A call with neither (no budget, no rate limit) has nothing to settle: no async frame for it.
+  return hold || ticket ? settleBoth(hold, ticket, served, sent) : NOTHING_TO_SETTLE;
+}
+
+const NOTHING_TO_SETTLE: Promise<undefined> = Promise.resolve(undefined);
+
+async function settleBoth(
   hold: BudgetHold | undefined,
   ticket: RateTicket | undefined,
   served: Served,

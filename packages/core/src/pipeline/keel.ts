@@ -299,9 +299,11 @@ export function createKeel(options: KeelOptions): Keel {
       // A rate-limit wait must leave time for the attempt it admits.
       ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
       // A hedged pair's loser answers on its own signal: aborting it cancels its HTTP request.
-      const hedge = hedgeFor(chain.hedger, 'chat', validated.signal, (lost: { response: ProviderResponse; target: ModelRef; settled: HoldSettled | undefined }) =>
-        admission.cost(lost.target, lost.response.usage ?? lost.settled?.charged),
-      );
+      const hedge = chain.hedger
+        ? hedgeFor(chain.hedger, 'chat', validated.signal, (lost: { response: ProviderResponse; target: ModelRef; settled: HoldSettled | undefined }) =>
+            admission.cost(lost.target, lost.response.usage ?? lost.settled?.charged),
+          )
+        : undefined;
       const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, signal, request) => {
         const { hold, target } = await admit(feature, request, call, candidate, deadline);
         try {
@@ -407,9 +409,11 @@ export function createKeel(options: KeelOptions): Keel {
       let admitted;
       try {
         ticket = feature.rateLimits ? await admission.takeRateLimits(feature, validated, deadline - floorMs, validated.signal) : undefined;
-        const hedge = hedgeFor(chain.hedger, 'stream', validated.signal, (lost: Awaited<ReturnType<typeof openLeg>>) =>
-          admission.cost(lost.target, admission.countServed(lost.target, lost.request, disposeLeg(lost)).usage),
-        );
+        const hedge = chain.hedger
+          ? hedgeFor(chain.hedger, 'stream', validated.signal, (lost: Awaited<ReturnType<typeof openLeg>>) =>
+              admission.cost(lost.target, admission.countServed(lost.target, lost.request, disposeLeg(lost)).usage),
+            )
+          : undefined;
         admitted = await withFallback(planFor(feature, validated, streamOptions), call, deadline, floorMs, openLeg, hedge);
       } catch (thrown) {
         void settleCall(undefined, ticket, NOTHING_SERVED, call.sent);

@@ -1,6 +1,6 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { Attempt, AttemptContext, Policy } from '../pipeline/context.js';
-import type { Timer } from '../util/clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 import { markDeadline } from './deadline-mark.js';
 
 /**
@@ -25,41 +25,59 @@ export interface AttemptScope {
 export const NEVER_ABORTS: AbortSignal = new AbortController().signal;
 
 export function openScope(context: AttemptContext, ms: number, reason: () => KeelError): AttemptScope {
-  const controller = new AbortController();
-  const parent = context.signal;
-  let racing: ((reason: unknown) => void) | undefined;
-  const abort = (why: KeelError) => {
-    controller.abort(why);
-    racing?.(controller.signal.reason);
-  };
-  const onAbort = () => abort(abortReason(parent.reason));
-  if (parent.aborted) controller.abort(abortReason(parent.reason));
-  else if (parent !== NEVER_ABORTS) parent.addEventListener('abort', onAbort, { once: true });
-  let timer: Timer | undefined = context.call.clock.setTimer(() => abort(reason()), Math.max(0, ms));
-  return {
-    signal: controller.signal,
-    controller,
-    clearTimer() {
-      timer?.clear();
-      timer = undefined;
-    },
-    release() {
-      this.clearTimer();
-      racing = undefined;
-      if (parent !== NEVER_ABORTS) parent.removeEventListener('abort', onAbort);
-    },
-    race(work) {
-      const { signal } = controller;
-      if (signal.aborted) {
-        work.catch(() => undefined);
-        return Promise.reject(signal.reason as Error);
-      }
-      return new Promise((resolve, reject) => {
-        racing = reject;
-        work.then(resolve, reject);
-      });
-    },
-  };
+  return new Scope(context.signal, context.call.clock, ms, reason);
+}
+
+/**
+ * A class, not an object literal of closures: one is built per attempt, and its methods live on
+ * the prototype. The timer's callback is the only closure it makes (plus the parent listener
+ * when there is a parent signal to follow).
+ */
+class Scope implements AttemptScope {
+  readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
+  readonly #parent: AbortSignal;
+  readonly #onAbort: (() => void) | undefined;
+  #timer: Timer | undefined;
+  #racing: ((reason: unknown) => void) | undefined;
+
+  constructor(parent: AbortSignal, clock: Clock, ms: number, reason: () => KeelError) {
+    this.#parent = parent;
+    if (parent.aborted) this.controller.abort(abortReason(parent.reason));
+    else if (parent !== NEVER_ABORTS) {
+      this.#onAbort = () => this.#abort(abortReason(parent.reason));
+      parent.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    this.#timer = clock.setTimer(() => this.#abort(reason()), Math.max(0, ms));
+  }
+
+  #abort(why: KeelError): void {
+    this.controller.abort(why);
+    this.#racing?.(this.signal.reason);
+  }
+
+  clearTimer(): void {
+    this.#timer?.clear();
+    this.#timer = undefined;
+  }
+
+  release(): void {
+    this.clearTimer();
+    this.#racing = undefined;
+    if (this.#onAbort) this.#parent.removeEventListener('abort', this.#onAbort);
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    const { signal } = this;
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(signal.reason as Error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#racing = reject;
+      work.then(resolve, reject);
+    });
+  }
 }
 
 /**
