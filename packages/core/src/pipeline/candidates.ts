@@ -8,6 +8,7 @@ import { fitsContextWindow } from './context-window.js';
 import type { CallState } from './context.js';
 import { raceHedged } from './hedge.js';
 import { trimOldest } from './trim.js';
+import { modelRefName } from '../models/ref-name.js';
 
 /** The models to try, in order: the request's model override replaces the primary's model. */
 export function candidatesFor(feature: ResolvedFeature, modelOverride: string | undefined): readonly ModelRef[] {
@@ -28,8 +29,6 @@ export interface FallbackPlan {
 export function fallbackPlan(feature: ResolvedFeature, request: ValidatedRequest): FallbackPlan {
   return { feature, request, candidates: candidatesFor(feature, request.model) };
 }
-
-const name = (ref: ModelRef) => `${ref.provider}/${ref.model}`;
 
 /** Hedging for one call (`failover.hedge`): how long before the backup, and how to release a loser. */
 export interface FallbackHedge<T> {
@@ -81,7 +80,7 @@ export async function withFallback<T>(
     if ((tooSmall !== undefined && (window === undefined || window <= tooSmall)) || !fitsContextWindow(feature, request, candidate)) {
       tooSmall = Math.max(tooSmall ?? 0, window ?? 0);
       candidateSkipped(call, candidate, 'context_length');
-      lastError ??= new KeelError('context_length', `The prompt does not fit the context window of ${name(candidate)}`, {
+      lastError ??= new KeelError('context_length', `The prompt does not fit the context window of ${modelRefName(candidate)}`, {
         retryable: false,
         provider: candidate.provider,
         model: candidate.model,
@@ -134,7 +133,7 @@ export async function withFallback<T>(
   if (lastError?.kind === 'context_length' && (!last || candidates.length > 1)) {
     throw lastError.with({
       message: last
-        ? `The prompt does not fit ${name(last)}, and no candidate has a larger context window that fits it`
+        ? `The prompt does not fit ${modelRefName(last)}, and no candidate has a larger context window that fits it`
         : 'The prompt does not fit the context window of any candidate',
     });
   }
@@ -189,5 +188,5 @@ function announceHedge(call: CallState, type: 'hedge.started' | 'hedge.won', pri
 const refOf = (ref: ModelRef) => ({ provider: ref.provider, model: ref.model });
 
 function announceFallback(call: CallState, from: ModelRef, to: ModelRef, error: KeelError): void {
-  call.events.emit({ type: 'fallback', callId: call.id, feature: call.feature, at: call.clock.now(), from: name(from), to: name(to), kind: error.kind });
+  call.events.emit({ type: 'fallback', callId: call.id, feature: call.feature, at: call.clock.now(), from: modelRefName(from), to: modelRefName(to), kind: error.kind });
 }

@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, context as otelContext, trace, type HrTime, type Span, type Tracer } from '@opentelemetry/api';
 import { defined, finishAttributes, hrTime, startAttributes, type EventOf, type ProviderNamer } from './attributes.js';
 import type { OpenCall } from './call-table.js';
-import type { EventModelRef } from '../events/events.js';
+import { modelRefName } from '../models/ref-name.js';
 import { ATTR, OPERATION_CHAT, SPAN_EVENT } from './names.js';
 
 type AttemptEvent = EventOf<'attempt.started' | 'attempt.succeeded' | 'attempt.failed' | 'retry.scheduled' | 'retry.denied'>;
@@ -76,8 +76,6 @@ export function recordPolicyEvent(call: OpenCall, event: EventOf<'retry.schedule
   }
 }
 
-const refName = (ref: EventModelRef) => `${ref.provider}/${ref.model}`;
-
 /** Mid-stream recovery and hedging are moments in the call too: span events on the call span. */
 export function recordFailoverEvent(call: OpenCall, event: EventOf<'stream.recovered' | 'hedge.started' | 'hedge.won'>): void {
   if (!call.span.isRecording()) return;
@@ -87,8 +85,8 @@ export function recordFailoverEvent(call: OpenCall, event: EventOf<'stream.recov
       call.span.addEvent(
         SPAN_EVENT.streamRecovered,
         {
-          [ATTR.recoveryFrom]: refName(event.from),
-          [ATTR.recoveryTo]: refName(event.to),
+          [ATTR.recoveryFrom]: modelRefName(event.from),
+          [ATTR.recoveryTo]: modelRefName(event.to),
           [ATTR.recoveryMode]: event.mode,
           [ATTR.errorType]: event.kind,
           [ATTR.recoveryTextChars]: event.textChars,
@@ -97,12 +95,12 @@ export function recordFailoverEvent(call: OpenCall, event: EventOf<'stream.recov
       );
       return;
     case 'hedge.started':
-      call.span.addEvent(SPAN_EVENT.hedgeStarted, { [ATTR.hedgePrimary]: refName(event.primary), [ATTR.hedgeBackup]: refName(event.backup) }, at);
+      call.span.addEvent(SPAN_EVENT.hedgeStarted, { [ATTR.hedgePrimary]: modelRefName(event.primary), [ATTR.hedgeBackup]: modelRefName(event.backup) }, at);
       return;
     case 'hedge.won':
       call.span.addEvent(
         SPAN_EVENT.hedgeWon,
-        { [ATTR.hedgePrimary]: refName(event.primary), [ATTR.hedgeBackup]: refName(event.backup), [ATTR.hedgeWinner]: event.winner },
+        { [ATTR.hedgePrimary]: modelRefName(event.primary), [ATTR.hedgeBackup]: modelRefName(event.backup), [ATTR.hedgeWinner]: event.winner },
         at,
       );
       return;
