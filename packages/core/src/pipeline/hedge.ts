@@ -141,18 +141,13 @@ interface OpenedLeg {
 }
 
 /**
- * One call's hedge, or undefined when the feature does not hedge (or the hedge budget has no
- * room). `dispose` releases a loser that succeeded anyway and resolves what it cost (USD), which
- * is charged to its candidate record.
+ * One call's hedge, or undefined when the hedge budget has no room. `dispose` releases a loser
+ * that succeeded anyway and resolves what it cost (USD), which is charged to its candidate
+ * record. Called only for a feature that hedges, so a call without a hedger builds no `dispose`.
  */
-export function hedgeFor<T>(
-  hedger: Hedger | undefined,
-  kind: HedgeKind,
-  callerSignal: AbortSignal | undefined,
-  dispose: (value: T) => number | undefined,
-): FallbackHedge<T> | undefined {
-  const delayMs = hedger?.admit(kind);
-  if (!hedger || delayMs === undefined) return undefined;
+export function hedgeFor<T>(hedger: Hedger, kind: HedgeKind, callerSignal: AbortSignal | undefined, dispose: (value: T) => number | undefined): FallbackHedge<T> | undefined {
+  const delayMs = hedger.admit(kind);
+  if (delayMs === undefined) return undefined;
   return { delayMs, callerSignal, mayHedge: () => hedger.tryHedge(), dispose };
 }
 
