@@ -17,21 +17,19 @@ const encode = encodeURIComponent;
  * `budget:<scope>:<unit>:<window>`, scope being `global`, `f=<feature>`, `f=<feature>/u=<user>`
  * or `f=<feature>/t=<tenant>`.
  */
-export interface KeyTemplate {
-  readonly scope: BudgetScope;
-  readonly prefix: string;
-  readonly suffix: string;
-  /** The whole key of a scope with no per-call part (global, feature): one string for every call. */
-  readonly whole?: string;
-}
+export type KeyTemplate =
+  /** A scope with no per-call part: `whole` is the key, built once for every call. */
+  | { readonly scope: 'global' | 'feature'; readonly prefix: string; readonly suffix: string; readonly whole: string }
+  | { readonly scope: 'user' | 'tenant'; readonly prefix: string; readonly suffix: string };
 
 export function keyTemplate(feature: string, scope: BudgetScope, unit: BudgetUnit, window: WindowSpec): KeyTemplate {
   const suffix = `:${unit}:${windowTag(window)}`;
   switch (scope) {
     case 'global':
-      return { scope, prefix: 'budget:global', suffix, whole: `budget:global${suffix}` };
-    case 'feature':
-      return { scope, prefix: `budget:f=${encode(feature)}`, suffix, whole: `budget:f=${encode(feature)}${suffix}` };
+    case 'feature': {
+      const prefix = scope === 'global' ? 'budget:global' : `budget:f=${encode(feature)}`;
+      return { scope, prefix, suffix, whole: prefix + suffix };
+    }
     case 'user':
       return { scope, prefix: `budget:f=${encode(feature)}/u=`, suffix };
     case 'tenant':
@@ -49,7 +47,7 @@ export function keyFor(template: KeyTemplate, subject: BudgetSubject): string | 
     case 'global':
     case 'feature':
       // Built once: a fresh concatenation per call would also be hashed afresh by every Map lookup.
-      return template.whole ?? template.prefix + template.suffix;
+      return template.whole;
     case 'user':
       return subject.user === undefined ? undefined : template.prefix + encode(subject.user) + template.suffix;
     case 'tenant':
