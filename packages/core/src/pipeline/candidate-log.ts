@@ -15,31 +15,26 @@ export interface CandidateLogEntry {
 
 type Entry = CandidateLogEntry;
 
-/** The call's log (`CallState.candidateLog`): only this module reads or writes it. */
-function entries(call: CallState): Entry[] {
-  return call.candidateLog;
-}
-
 /** Opens the record of a candidate about to be tried (outcome `answered` until it is left). */
 export function candidateStarted(call: CallState, ref: { readonly provider: string; readonly model: string }, hedged = false): CandidateHandle {
   const entry: Entry = { record: { provider: ref.provider, model: ref.model, outcome: 'answered', attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length, hedged };
-  entries(call).push(entry);
+  call.candidateLog.push(entry);
   return entry;
 }
 
 /** A candidate not sent at all (its window cannot hold the prompt). */
 export function candidateSkipped(call: CallState, ref: { readonly provider: string; readonly model: string }, kind: KeelErrorKind): void {
-  entries(call).push({ record: { provider: ref.provider, model: ref.model, outcome: 'skipped', kind, attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length });
+  call.candidateLog.push({ record: { provider: ref.provider, model: ref.model, outcome: 'skipped', kind, attempts: 0, costUsd: 0 }, firstAttempt: call.attempts.length });
 }
 
 /** Forgets the last candidate opened: it found no time to start, so nothing was sent to it. */
 export function candidateNotStarted(call: CallState): void {
-  entries(call).pop();
+  call.candidateLog.pop();
 }
 
 /** The candidate tried last (skipped ones and hedge losers aside). */
 function currentEntry(call: CallState): Entry | undefined {
-  return entries(call).findLast((entry) => entry.record.outcome !== 'skipped' && entry.record.outcome !== 'hedge_lost');
+  return call.candidateLog.findLast((entry) => entry.record.outcome !== 'skipped' && entry.record.outcome !== 'hedge_lost');
 }
 
 /** The current candidate was left: for the next one, or the call ended with its error. */
