@@ -43,8 +43,8 @@ export class BreakerRegistry {
 
   /** The breaker for this provider+model, created when absent; marks it recently used. */
   get(provider: string, model: string): ProviderBreaker {
-    const last = this.#last;
-    if (last !== undefined && last.provider === provider && last.model === model) return last;
+    const last = this.#lastFor(provider, model);
+    if (last) return last;
     const key = keyOf(provider, model);
     let breaker = this.#tripped.get(key) ?? this.#closed.get(key);
     if (!breaker) {
@@ -71,9 +71,7 @@ export class BreakerRegistry {
 
   /** Just the state: cheap (no window statistics are totalled), for per-call events. */
   stateOf(provider: string, model: string): BreakerState {
-    const last = this.#last;
-    if (last !== undefined && last.provider === provider && last.model === model) return last.state;
-    return this.#peek(provider, model)?.state ?? 'closed';
+    return (this.#lastFor(provider, model) ?? this.#peek(provider, model))?.state ?? 'closed';
   }
 
   state(provider: string, model: string): BreakerSnapshot {
@@ -86,6 +84,12 @@ export class BreakerRegistry {
     for (const breaker of [...this.#tripped.values(), ...this.#closed.values()]) breaker.shutdown();
     this.#tripped.clear();
     this.#closed.clear();
+  }
+
+  /** The last breaker `get` returned, when it is this provider+model's. */
+  #lastFor(provider: string, model: string): ProviderBreaker | undefined {
+    const last = this.#last;
+    return last !== undefined && last.provider === provider && last.model === model ? last : undefined;
   }
 
   /** Reading a state does not count as use: `peek` leaves the LRU order alone. */
