@@ -3,6 +3,7 @@ import type { FinishReason, Usage } from '../provider/messages.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
 
 import type { Clock, Timer } from '../util/clock.js';
+import { rejectIfAborted } from '../policies/timeout.js';
 import { callCostUsd, candidateBroke, candidatesOf, chargeCandidate } from './candidate-log.js';
 import { PrefixMismatch, type PrefixGate } from './prefix-gate.js';
 import type { StreamRecovery } from './stream-recovery.js';
@@ -293,13 +294,12 @@ function abortableNext<T>(iterator: AsyncIterator<T>, signal: AbortSignal): () =
   signal.addEventListener('abort', () => wake?.(signal.reason), { once: true });
   return () => {
     const work = iterator.next();
-    if (signal.aborted) {
-      work.catch(() => undefined);
-      return Promise.reject(signal.reason as Error);
-    }
-    return new Promise<IteratorResult<T>>((resolve, reject) => {
-      wake = reject;
-      work.then(resolve, reject);
-    });
+    return (
+      rejectIfAborted(work, signal) ??
+      new Promise<IteratorResult<T>>((resolve, reject) => {
+        wake = reject;
+        work.then(resolve, reject);
+      })
+    );
   };
 }

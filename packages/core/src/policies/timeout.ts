@@ -68,15 +68,13 @@ class Scope implements AttemptScope {
   }
 
   race<T>(work: Promise<T>): Promise<T> {
-    const { signal } = this;
-    if (signal.aborted) {
-      work.catch(() => undefined);
-      return Promise.reject(signal.reason as Error);
-    }
-    return new Promise((resolve, reject) => {
-      this.#racing = reject;
-      work.then(resolve, reject);
-    });
+    return (
+      rejectIfAborted(work, this.signal) ??
+      new Promise((resolve, reject) => {
+        this.#racing = reject;
+        work.then(resolve, reject);
+      })
+    );
   }
 }
 
@@ -97,12 +95,20 @@ export function deadlineError(context: AttemptContext): KeelError {
   }));
 }
 
+/**
+ * For a race whose signal has already aborted: a rejection with its reason, with `work`'s own
+ * outcome silenced so a later rejection of it is not unhandled. Undefined while the signal has not.
+ */
+export function rejectIfAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> | undefined {
+  if (!signal.aborted) return undefined;
+  work.catch(() => undefined);
+  return Promise.reject(signal.reason as Error);
+}
+
 /** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it aborts. */
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
+  const early = rejectIfAborted(work, signal);
+  if (early) return early;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
