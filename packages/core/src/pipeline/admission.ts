@@ -213,19 +213,19 @@ export function createAdmission(deps: AdmissionDeps) {
     };
 
     const bound = counter.upperBound(request.messages);
-    // After a refusal on the cheap bound: the exact count might fit. Only for prompts small
-    // enough that tiktoken's synchronous pass stays short (see EXACT_COUNT_MAX_TOKENS).
-    const retryExact = async (ref: ModelRef, outcome: Awaited<ReturnType<typeof attempt>>) => {
-      if (outcome.result?.ok || bound > EXACT_COUNT_MAX_TOKENS || !counter.hasExact(ref.model)) return outcome;
-      const exact = counter.exact(ref.model, request.messages);
-      return exact !== undefined && exact < bound ? attempt(ref, exact + uncounted) : outcome;
+    const tryModel = async (ref: ModelRef) => {
+      let outcome = await attempt(ref, bound + uncounted);
+      if (!outcome.result?.ok && bound <= EXACT_COUNT_MAX_TOKENS && counter.hasExact(ref.model)) {
+        // The cheap bound did not fit; the exact count might. Only for prompts small enough that
+        // tiktoken's synchronous pass stays short (see EXACT_COUNT_MAX_TOKENS).
+        const exact = counter.exact(ref.model, request.messages);
+        if (exact !== undefined && exact < bound) outcome = await attempt(ref, exact + uncounted);
+      }
+      return outcome;
     };
-    const tryModel = async (ref: ModelRef) => retryExact(ref, await attempt(ref, bound + uncounted));
 
     let target = candidate;
-    // The common case, a grant on the bound, awaits the store once and nothing else.
-    let outcome = await attempt(target, bound + uncounted);
-    if (!outcome.result?.ok) outcome = await retryExact(target, outcome);
+    let outcome = await tryModel(target);
     const onExceeded = budget.onExceeded;
     if (!outcome.result?.ok && typeof onExceeded === 'object' && 'degrade' in onExceeded) {
       target = { provider: onExceeded.degrade.provider ?? candidate.provider, model: onExceeded.degrade.model };
