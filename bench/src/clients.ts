@@ -18,6 +18,7 @@ import {
   keelWrap,
   POLICY,
   rawParams,
+  rawSdkClient,
   readSdkStream,
   sdkClient,
   type Client,
@@ -25,33 +26,6 @@ import {
 } from './keel-clients.js';
 
 export type { Client, Transport } from './keel-clients.js';
-
-function rawSdk(transport: Transport): Client {
-  const client = sdkClient(transport);
-  return {
-    id: 'raw',
-    label: 'openai SDK, raw',
-    chat: async (messages) => (await client.chat.completions.create(rawParams(messages))).choices[0]?.message.content ?? '',
-    stream: async (messages) =>
-      readSdkStream(await client.chat.completions.create({ ...rawParams(messages), stream: true, stream_options: { include_usage: true } })),
-    close() {},
-  };
-}
-
-function rawSdkWithSignal(transport: Transport): Client {
-  const client = sdkClient(transport);
-  const signal = () => ({ signal: new AbortController().signal });
-  return {
-    id: 'raw-signal',
-    label: 'openai SDK + AbortSignal',
-    chat: async (messages) => (await client.chat.completions.create(rawParams(messages), signal())).choices[0]?.message.content ?? '',
-    stream: async (messages) =>
-      readSdkStream(
-        await client.chat.completions.create({ ...rawParams(messages), stream: true, stream_options: { include_usage: true } }, signal()),
-      ),
-    close() {},
-  };
-}
 
 /** p-retry outside an opossum breaker (whose own timeout rejects a slow call), around the raw SDK. */
 function opossumPRetry(transport: Transport): Client {
@@ -166,8 +140,8 @@ function langChain(transport: Transport): Client {
 
 /** Every client, the raw SDK first (the baseline of every comparison). */
 export const CLIENT_FACTORIES: readonly ((transport: Transport) => Client)[] = [
-  rawSdk,
-  rawSdkWithSignal,
+  (transport) => rawSdkClient(transport, false),
+  (transport) => rawSdkClient(transport, true),
   opossumPRetry,
   vercelAi,
   cockatielStack,
