@@ -86,9 +86,18 @@ export function keelClient(keel: Keel, id: string, label: string): Client {
   };
 }
 
+/** `keel.chat` over the SDK, with the headline features or some of them (see keelOptions). */
+export function keelVariant(transport: Transport, features: { budget?: boolean; telemetry?: boolean }, id: string, label: string): Client {
+  return keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), features)), id, label);
+}
+
+/** The feature-by-feature variants: the profile's targets and rows of the feature group. */
+export const keelPolicies = (transport: Transport) => keelVariant(transport, { budget: false, telemetry: false }, 'keel-policies', 'keel.chat: retry, breaker, timeouts');
+export const keelBudget = (transport: Transport) => keelVariant(transport, { budget: true, telemetry: false }, 'keel-budget', '… + feature token budget');
+export const keelOtel = (transport: Transport) => keelVariant(transport, { budget: false, telemetry: true }, 'keel-otel', '… + OTel (no budget)');
+
 export function keelChat(transport: Transport): Client {
-  const keel = createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) })));
-  return keelClient(keel, 'keel', 'keel.chat');
+  return keelVariant(transport, {}, 'keel', 'keel.chat');
 }
 
 export function keelWrap(transport: Transport): Client {
@@ -127,9 +136,9 @@ export const KEEL_FACTORIES = {
   keel: keelChat,
   wrap: keelWrap,
   // keel.chat feature by feature, to profile one feature's cost on its own.
-  policies: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: false, telemetry: false })), 'keel-policies', 'keel.chat: retry, breaker, timeouts'),
-  budget: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: true, telemetry: false })), 'keel-budget', '… + feature token budget'),
-  otel: (transport: Transport) => keelClient(createKeel(keelOptions(createOpenAIProvider({ client: sdkClient(transport) }), { budget: false, telemetry: true })), 'keel-otel', '… + OTel (no budget)'),
+  policies: keelPolicies,
+  budget: keelBudget,
+  otel: keelOtel,
   raw: (transport: Transport) => rawSdkClient(transport, false),
   'raw-signal': (transport: Transport) => rawSdkClient(transport, true),
 } as const;
