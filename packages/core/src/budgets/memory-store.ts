@@ -53,6 +53,7 @@ export interface BudgetStoreStats {
 }
 
 export interface InMemoryBudgetStore extends BudgetStore {
+  chargeNow(id: string, outputTokens: number, now?: number): ChargeResult;
   stats(): BudgetStoreStats;
 }
 
@@ -275,6 +276,7 @@ export function createInMemoryBudgetStore(options: InMemoryBudgetStoreOptions = 
   return {
     reserve: async (request) => reserve(request),
     charge: async (id, outputTokens, now) => charge(id, outputTokens, now ?? clock.now()),
+    chargeNow: (id, outputTokens, now) => charge(id, outputTokens, now ?? clock.now()),
     settle: async (id, amounts, now) => settle(id, amounts, now ?? clock.now()),
     release: async (id, now) => release(id, now ?? clock.now()),
     usage: async (queries, now) => usage(queries, now ?? clock.now()),

@@ -136,6 +136,13 @@ export interface BudgetStore {
    */
   charge(id: string, outputTokens: number, now?: number): Promise<ChargeResult>;
   /**
+   * Optional: `charge` answered in the caller's turn, for a store whose state lives in this
+   * process (the in-memory store has it; a Redis store cannot). Keel charges a stream's every
+   * delta, so with this a stream pays no promise per chunk. It must do exactly what `charge`
+   * does, and throw where `charge` rejects.
+   */
+  chargeNow?(id: string, outputTokens: number, now?: number): ChargeResult;
+  /**
    * Commits what the call really consumed — `amounts[i]` in line i's unit, in request order —
    * and frees the rest of the hold. Amounts above the hold are committed as they are (the
    * provider's word is the truth; a key may then sit above its limit until it resets) — only

@@ -1,5 +1,5 @@
 import { settleAmounts, type BudgetPlan } from '../budgets/plan.js';
-import type { BudgetRefusal, BudgetStore, ReserveGranted, ReserveLine } from '../budgets/store.js';
+import type { BudgetRefusal, BudgetStore, ChargeResult, ReserveGranted, ReserveLine } from '../budgets/store.js';
 import type { ModelRef, ResolvedFeature } from '../config/schema.js';
 import type { ValidatedRequest } from '../config/request.js';
 import { KeelError } from '../errors/keel-error.js';
@@ -37,8 +37,11 @@ export interface BudgetHold {
   readonly inputTokens: number;
   /** Answers per call (OpenAI's `n`); `maxTokens` and `charge` count per answer. */
   readonly choices: number;
-  /** Streams: records output (per answer) as it arrives; false once the budget has no room for more. */
-  charge(outputTokens: number): Promise<boolean>;
+  /**
+   * Streams: records output (per answer) as it arrives; false once the budget has no room for
+   * more. Answers at once (no promise) when the store can (`BudgetStore.chargeNow`).
+   */
+  charge(outputTokens: number): boolean | Promise<boolean>;
   /** Settles the hold from what was served (see {@link Served}). Runs once; later calls no-op. */
   finish(served: Served): Promise<HoldSettled | undefined>;
 }
@@ -270,16 +273,19 @@ export function createAdmission(deps: AdmissionDeps) {
     let done = false;
     // Output the store recorded, per answer.
     let charged = 0;
+    const recordCharge = (result: ChargeResult) => {
+      if (result.ok || result.reason === 'exhausted') charged = Math.max(charged, result.outputTokens);
+      return result.ok;
+    };
     return {
       candidate,
       maxTokens: granted.outputTokens,
       inputTokens,
       choices,
-      async charge(outputTokens) {
+      charge(outputTokens) {
         if (done) return true;
-        const result = await budgets.charge(granted.id, outputTokens, clock.now());
-        if (result.ok || result.reason === 'exhausted') charged = Math.max(charged, result.outputTokens);
-        return result.ok;
+        const now = clock.now();
+        return budgets.chargeNow ? recordCharge(budgets.chargeNow(granted.id, outputTokens, now)) : budgets.charge(granted.id, outputTokens, now).then(recordCharge);
       },
       async finish({ usage, answered, text, accepted, broke }) {
         if (done) return undefined;

@@ -10,6 +10,9 @@ import type { BudgetHold } from './admission.js';
  */
 export const METER_SLACK = 1.5;
 
+/** Charges a text delta; `true` (or a promise of it) while the budget has room for it. */
+export type StreamMeter = (delta: string) => boolean | Promise<boolean>;
+
 /**
  * Charges a stream's text to its budget hold BEFORE the text is handed out, so a caller who
  * leaves early has paid for everything it was given. It measures the accumulated text, not each
@@ -19,13 +22,14 @@ export const METER_SLACK = 1.5;
  *   bound on its tokens) capped at the grant — already held, so this never cuts a stream;
  * - beyond it: the estimate itself, which grows the hold or, with no room left, resolves false.
  */
-export function createStreamMeter(hold: BudgetHold): (delta: string) => true | Promise<boolean> {
+export function createStreamMeter(hold: BudgetHold): StreamMeter {
   const grant = hold.maxTokens ?? 0;
   const choices = hold.choices;
   let chars = 0;
   let bytes = 0;
   let charged = 0;
-  // `true` at once when there is nothing to charge (past the grant, within the slack): no await per delta.
+  // At once when there is nothing to charge (past the grant, within the slack) or the store
+  // answers in this turn (the in-memory store): no await per delta.
   return (delta) => {
     chars += delta.length;
     bytes += utf8Bytes(delta);

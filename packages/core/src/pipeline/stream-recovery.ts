@@ -10,6 +10,7 @@ import type { FallbackPlan } from './candidates.js';
 import type { CallState } from './context.js';
 import { continuationGate, restartGate, type PrefixGate } from './prefix-gate.js';
 import type { OpenedStream } from './stream-attempt.js';
+import type { StreamMeter } from './stream-meter.js';
 
 /** A stream leg that failed after the caller received text. */
 export interface BrokenLeg {
@@ -25,7 +26,7 @@ export interface BrokenLeg {
 /** The leg a stream continues on, and the gate its text passes through. */
 export interface RecoveredLeg {
   readonly opened: OpenedStream;
-  readonly meter?: ((text: string) => true | Promise<boolean>) | undefined;
+  readonly meter?: StreamMeter | undefined;
   readonly gate: PrefixGate;
 }
 
@@ -40,7 +41,7 @@ export interface StreamRecoveryDeps {
   /** Settles the broken leg's budget hold with what it served; resolves its cost in USD. */
   settleBroken(broken: BrokenLeg): Promise<number | undefined>;
   /** Opens one leg (admission, budget, the attempt chain) up to its first token. */
-  open(plan: FallbackPlan): Promise<{ readonly opened: OpenedStream; readonly meter?: ((text: string) => true | Promise<boolean>) | undefined }>;
+  open(plan: FallbackPlan): Promise<{ readonly opened: OpenedStream; readonly meter?: StreamMeter | undefined }>;
 }
 
 /**

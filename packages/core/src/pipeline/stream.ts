@@ -10,6 +10,7 @@ import type { StreamRecovery } from './stream-recovery.js';
 import type { CallState } from './context.js';
 import type { ChatResult } from './result.js';
 import type { OpenedStream } from './stream-attempt.js';
+import type { StreamMeter } from './stream-meter.js';
 
 /** The abort reason for a stream its caller left early; one shared instance, never thrown. */
 const STREAM_CLOSED = new KeelError('aborted', 'Stream closed');
@@ -48,7 +49,7 @@ export interface PostCommitOptions {
    * means the budget has no room for it, and the stream ends with finish reason
    * `budget_exhausted` without that delta.
    */
-  readonly meter?: ((text: string) => true | Promise<boolean>) | undefined;
+  readonly meter?: StreamMeter | undefined;
   /** The cost of the reported usage on the answering model, when it is priced. */
   readonly costOf?: ((usage: Usage | undefined) => number | undefined) | undefined;
   /** The caller's signal, to tell a caller's abort from Keel's own. */
@@ -113,14 +114,16 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
   };
   // Charges a text delta to the budget (when there is one) BEFORE it is handed out, so a
   // caller who stops reading has paid for all it got; false once the budget has no room.
-  // Only text is metered; everything else (and a stream with no meter) costs no await.
+  // Only text is metered; everything else, a stream with no meter and a meter that answers at
+  // once cost no await.
   const charge = (part: ProviderStreamPart) => (meter && part.type === 'text' && part.text.length > 0 ? meter(part.text) : true);
   try {
     for (;;) {
       try {
         let exhausted = false;
         for (const part of opened.head) {
-          if (!(await charge(part))) {
+          const charged = charge(part);
+          if (charged !== true && (charged === false || !(await charged))) {
             exhausted = true;
             break;
           }
@@ -133,7 +136,7 @@ export async function* readCommitted(options: PostCommitOptions): AsyncGenerator
           watchdog.partArrived();
           if (step.done) break;
           const charged = charge(step.value);
-          if (charged !== true && !(await charged)) {
+          if (charged !== true && (charged === false || !(await charged))) {
             exhausted = true;
             break;
           }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryBudgetStore, type ReserveLine } from '../../src/budgets/index.js';
+import { createInMemoryBudgetStore, type InMemoryBudgetStore, type ReserveLine } from '../../src/budgets/index.js';
 import { request, tokens } from './support.js';
 
 const MINUTE = 60_000;
@@ -197,21 +197,34 @@ describe('in-memory BudgetStore: expiry', () => {
 });
 
 describe('in-memory BudgetStore: charging a stream', () => {
-  it('stays ok within the grant, extends when there is room, and says exhausted when not', async () => {
+  // chargeNow is charge answered in the caller's turn: the same ledger, the same answers.
+  it.each([
+    ['charge', (store: InMemoryBudgetStore) => store.charge],
+    ['chargeNow', (store: InMemoryBudgetStore) => store.chargeNow],
+  ] as const)('%s stays ok within the grant, extends when there is room, and says exhausted when not', async (_, method) => {
     const store = createInMemoryBudgetStore();
+    const charge = method(store);
     const line = tokens('k', 300, 'day', 100);
     const r = await store.reserve(request([line], 100, 0));
     if (!r.ok) throw new Error('refused');
-    expect(await store.charge(r.id, 60, 1)).toEqual({ ok: true, outputTokens: 60, grantedOutputTokens: 100 });
-    expect(await store.charge(r.id, 40, 2)).toEqual({ ok: true, outputTokens: 100, grantedOutputTokens: 100 });
+    expect(await charge(r.id, 60, 1)).toEqual({ ok: true, outputTokens: 60, grantedOutputTokens: 100 });
+    expect(await charge(r.id, 40, 2)).toEqual({ ok: true, outputTokens: 100, grantedOutputTokens: 100 });
     // Outgrows the grant: 50 more fit under the limit of 300.
-    expect(await store.charge(r.id, 50, 3)).toEqual({ ok: true, outputTokens: 150, grantedOutputTokens: 150 });
+    expect(await charge(r.id, 50, 3)).toEqual({ ok: true, outputTokens: 150, grantedOutputTokens: 150 });
     expect(await store.usage([line], 3)).toMatchObject([{ held: 250 }]);
-    const cut = await store.charge(r.id, 60, 4);
+    const cut = await charge(r.id, 60, 4);
     expect(cut).toMatchObject({ ok: false, reason: 'exhausted', outputTokens: 150, grantedOutputTokens: 150, refusal: { key: 'k', remaining: 50, needed: 60 } });
     expect(await store.release(r.id, 5)).toBe(true);
     expect(await store.usage([line], 5)).toMatchObject([{ committed: 250, held: 0 }]);
-    expect(await store.charge(r.id, 1, 6)).toEqual({ ok: false, reason: 'not_found' });
+    expect(await charge(r.id, 1, 6)).toEqual({ ok: false, reason: 'not_found' });
+  });
+
+  it('chargeNow answers in the same turn, and throws where charge rejects', async () => {
+    const store = createInMemoryBudgetStore();
+    const r = await store.reserve(request([tokens('k', 300, 'day', 100)], 100, 0));
+    if (!r.ok) throw new Error('refused');
+    expect(store.chargeNow(r.id, 10, 1)).toEqual({ ok: true, outputTokens: 10, grantedOutputTokens: 100 });
+    expect(() => store.chargeNow(r.id, -1, 1)).toThrow(RangeError);
   });
 });
 

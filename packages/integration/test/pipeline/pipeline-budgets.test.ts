@@ -9,7 +9,9 @@ import {
   estimateTokens,
   EXACT_COUNT_MAX_TOKENS,
   KeelError,
+  type BudgetStore,
   type FeatureConfig,
+  type InMemoryBudgetStore,
   type KeelEvent,
   type ModelPrice,
   type Provider,
@@ -19,14 +21,18 @@ import { failure, user } from './helpers.js';
 const day = Date.parse('2026-03-10T12:00:00Z');
 const usage = { inputTokens: 10, outputTokens: 5 };
 
-function setup(feature: Partial<FeatureConfig>, providers: Provider[] = [createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage }) })]) {
+function setup(
+  feature: Partial<FeatureConfig>,
+  providers: Provider[] = [createScriptedProvider({ id: 'openai', steps: () => ({ text: 'ok', usage }) })],
+  storeOf: (store: InMemoryBudgetStore) => BudgetStore = (store) => store,
+) {
   const clock = createFakeClock({ start: day });
   const store = createInMemoryBudgetStore({ clock });
   const events: KeelEvent[] = [];
   const keel = createKeel({
     providers,
     features: { f: { models: [{ provider: providers[0]!.id, model: 'gpt-4o-mini' }], maxTokens: 5, ...feature } },
-    budgetStore: store,
+    budgetStore: storeOf(store),
     clock,
     onEvent: (e) => events.push(e),
   });
@@ -182,16 +188,34 @@ describe('budgets in the pipeline', () => {
     keel.close();
   });
 
-  it('a stream whose budget runs out mid-way ends cleanly with finish reason budget_exhausted', async () => {
+  // The in-memory store answers each delta's charge at once (chargeNow); a store without it
+  // (Redis) is awaited per delta. Both must cut the stream at the same word.
+  const chargeCalls = { now: 0, async: 0 };
+  const counted = (store: InMemoryBudgetStore, sync: boolean): BudgetStore => ({
+    reserve: (r) => store.reserve(r),
+    settle: (id, amounts, now) => store.settle(id, amounts, now),
+    release: (id, now) => store.release(id, now),
+    usage: (q, now) => store.usage(q, now),
+    charge: (id, tokens, now) => (chargeCalls.async++, store.charge(id, tokens, now)),
+    ...(sync ? { chargeNow: (id: string, tokens: number, now?: number) => (chargeCalls.now++, store.chargeNow(id, tokens, now)) } : {}),
+  });
+  it.each([
+    ['answers at once (chargeNow)', true],
+    ['answers with a promise (charge)', false],
+  ])('a stream whose budget runs out mid-way ends cleanly with finish reason budget_exhausted: a store that %s', async (_, sync) => {
+    chargeCalls.now = chargeCalls.async = 0;
     // This provider ignores max_tokens and keeps talking: Keel's meter stops it.
     const words = Array.from({ length: 200 }, () => 'word ');
     const provider = createScriptedProvider({ steps: [{ stream: words, usage: null }] });
-    const { keel, store } = setup({ maxTokens: 5, budget: tokensPerDay(60) }, [provider]);
+    const { keel, store } = setup({ maxTokens: 5, budget: tokensPerDay(60) }, [provider], (store) => counted(store, sync));
     const result = await keel.stream({ feature: 'f', messages: user('hi') }).result();
     expect(result.finishReason).toBe('budget_exhausted');
-    expect(result.text.length).toBeGreaterThan(0);
-    expect(result.text.length).toBeLessThan(words.join('').length);
+    // The same cut either way: the budget's 60 tokens less the prompt's hold, in metered text.
+    expect(result.text).toBe('word '.repeat(29));
     expect(provider.calls[0]!.context.signal.aborted).toBe(true);
+    const [used, unused] = sync ? [chargeCalls.now, chargeCalls.async] : [chargeCalls.async, chargeCalls.now];
+    expect(unused).toBe(0);
+    expect(used).toBeGreaterThan(5);
     const [line] = await store.usage([{ key: 'budget:f=f:tokens:day', unit: 'tokens', limit: 60, window: 'day' }]);
     expect(line!.committed + line!.held).toBeLessThanOrEqual(60);
     keel.close();
