@@ -26,7 +26,7 @@ import { candidatesOf, chargeCandidate } from './candidate-log.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
-import { readCommitted, type KeelStream, type StreamEvent } from './stream.js';
+import { readCommitted, type KeelStream, type PostCommitOptions, type StreamEvent } from './stream.js';
 import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
@@ -404,7 +404,8 @@ export function createKeel(options: KeelOptions): Keel {
         throw error;
       }
     };
-    async function* run(): AsyncGenerator<StreamEvent, void, undefined> {
+    // Everything up to the first token; readCommitted runs it at the first read.
+    async function commit(): Promise<PostCommitOptions> {
       let ticket: RateTicket | undefined;
       let admitted;
       try {
@@ -437,7 +438,7 @@ export function createKeel(options: KeelOptions): Keel {
           ttftMs: clock.now() - call.startedAt,
         });
       }
-      yield* readCommitted({
+      return {
         opened,
         call,
         deadline,
@@ -490,9 +491,9 @@ export function createKeel(options: KeelOptions): Keel {
           });
           return budgetRemaining;
         },
-      });
+      };
     }
-    return run();
+    return readCommitted(commit);
   }
 
   const structured = { chat, stream, feature: structuredFeatures(options.features, config.features), provider: (id: string) => providers.get(id), logPrompts: options.dangerouslyLogPrompts ?? false };

@@ -59,7 +59,9 @@ export interface PostCommitOptions {
 }
 
 /**
- * Everything after the commit point. From here a failure is visible: it ends the iteration with
+ * A stream: `commit` opens it up to its first token (retries, fallbacks and hedges there stay
+ * invisible), then this reads everything after the commit point. From here a failure is
+ * visible: it ends the iteration with
  * a KeelError that carries the partial text, and a stream that stops without a finish is
  * `truncated`, never a short answer passed off as success. A provider silent for longer than
  * `idleMs` (while Keel waits on it) or the call's deadline (consumer time included) aborts the
@@ -69,7 +71,11 @@ export interface PostCommitOptions {
  * instead move the stream to another leg: its text passes through that leg's gate, so the caller
  * sees each character once, in order, and the result is the whole answer.
  */
-export async function* readCommitted(options: PostCommitOptions): AsyncGenerator<StreamEvent, void, undefined> {
+export async function* readCommitted(commit: () => Promise<PostCommitOptions>): AsyncGenerator<StreamEvent, void, undefined> {
+  // Up to the first token, in the same generator: a wrapper generator around this one would
+  // cost every part one more promise hop. A failure here is the stream's first rejection; the
+  // caller's `commit` has settled and announced it.
+  const options = await commit();
   const { call, includeRaw } = options;
   const textEvents = options.textEvents ?? true;
   let opened = options.opened;
