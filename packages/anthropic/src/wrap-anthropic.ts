@@ -11,7 +11,7 @@ import { KeelError, type Keel } from '@keel/core';
 import { createAnthropicProvider } from './provider.js';
 import { buildWrapKeel, type WithKeel, type WrapOptions } from '@keel/core';
 import { toKeelRequest } from './wrap-request.js';
-import { openRawStream, unreadStreamRule } from '@keel/core';
+import { openRawStream, unreadStreamRules } from '@keel/core';
 
 export interface WrapAnthropicOptions extends WrapOptions {
   /**
@@ -53,6 +53,8 @@ export interface WrappedAnthropic {
  */
 export function wrapAnthropic(client: Anthropic, options: WrapAnthropicOptions): WrappedAnthropic {
   const keel = buildWrapKeel(createAnthropicProvider({ client, id: options.id }), options);
+  // After buildWrapKeel, which rejects bad timeouts with a KeelError.
+  const unreadRule = unreadStreamRules(options);
 
   function create(body: MessageCreateParamsNonStreaming & WithKeel, options?: AnthropicRequestOptions): Promise<Message>;
   function create(body: MessageCreateParamsStreaming & WithKeel, options?: AnthropicRequestOptions): Promise<Stream<RawMessageStreamEvent>>;
@@ -72,7 +74,7 @@ export function wrapAnthropic(client: Anthropic, options: WrapAnthropicOptions):
       (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true, rawOnly: true }),
       signal,
       (event) => event as RawMessageStreamEvent,
-      unreadStreamRule(options, request.feature),
+      unreadRule(request.feature),
     );
     return new Stream(opened.iterator, opened.controller, client);
   }

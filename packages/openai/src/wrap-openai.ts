@@ -11,7 +11,7 @@ import { KeelError, type Keel } from '@keel/core';
 import { createOpenAIProvider } from './provider.js';
 import { buildWrapKeel, type WithKeel, type WrapOptions } from '@keel/core';
 import { asCallerChunk, toKeelRequest, wantsUsage } from './wrap-request.js';
-import { openRawStream, unreadStreamRule } from '@keel/core';
+import { openRawStream, unreadStreamRules } from '@keel/core';
 
 export interface WrapOpenAIOptions extends WrapOptions {
   /**
@@ -56,6 +56,8 @@ export interface WrappedOpenAI {
  */
 export function wrapOpenAI(client: OpenAI, options: WrapOpenAIOptions): WrappedOpenAI {
   const keel = buildWrapKeel(createOpenAIProvider({ client, id: options.id }), options);
+  // After buildWrapKeel, which rejects bad timeouts with a KeelError.
+  const unreadRule = unreadStreamRules(options);
 
   function create(body: ChatCompletionCreateParamsNonStreaming & WithKeel, options?: OpenAIRequestOptions): Promise<ChatCompletion>;
   function create(body: ChatCompletionCreateParamsStreaming & WithKeel, options?: OpenAIRequestOptions): Promise<Stream<ChatCompletionChunk>>;
@@ -79,7 +81,7 @@ export function wrapOpenAI(client: OpenAI, options: WrapOpenAIOptions): WrappedO
       (streamSignal) => keel.stream({ ...request, signal: streamSignal }, { includeRaw: true, rawOnly: true }),
       signal,
       (chunk) => asCallerChunk(chunk as ChatCompletionChunk, includeUsage),
-      unreadStreamRule(options, request.feature),
+      unreadRule(request.feature),
     );
     return new Stream(opened.iterator, opened.controller, client);
   }

@@ -1,4 +1,4 @@
-export { buildWrapKeel, callFields, unreadStreamRule } from './options.js';
+export { buildWrapKeel, callFields, unreadStreamRules } from './options.js';
 export type { KeelCallOptions, WithKeel, WrapFeatureConfig, WrapOptions } from './options.js';
 export { dropInBodyParser } from './body.js';
 export type { DropInBody, DropInRole, DropInShape } from './body.js';

@@ -84,9 +84,16 @@ export function callFields(
 
 /**
  * When a drop-in stream nobody reads gives its budget hold back: the feature's
- * `timeouts.firstTokenMs` after it was handed out, on the wrapper's clock.
+ * `timeouts.firstTokenMs` after it was handed out, on the wrapper's clock. Built once per
+ * wrapper (the options are fixed by then), so a call reads its feature's rule and parses nothing.
  */
-export function unreadStreamRule(options: WrapOptions, feature: string): UnreadStreamRule {
-  const timeouts = timeoutOptionsSchema.parse({ ...options.defaults?.timeouts, ...options.features?.[feature]?.timeouts });
-  return { clock: options.keel?.clock ?? systemClock, firstReadMs: timeouts.firstTokenMs };
+export function unreadStreamRules(options: WrapOptions): (feature: string) => UnreadStreamRule {
+  const clock = options.keel?.clock ?? systemClock;
+  const ruleOf = (timeouts: FeatureConfig['timeouts']): UnreadStreamRule => ({
+    clock,
+    firstReadMs: timeoutOptionsSchema.parse({ ...options.defaults?.timeouts, ...timeouts }).firstTokenMs,
+  });
+  const fallback = ruleOf(undefined);
+  const byFeature = new Map(Object.entries(options.features ?? {}).map(([name, feature]) => [name, ruleOf(feature?.timeouts)]));
+  return (feature) => byFeature.get(feature) ?? fallback;
 }
