@@ -33,7 +33,10 @@ export type KeelEvent =
       readonly temperature?: number | undefined;
       readonly user?: string | undefined;
       readonly tenant?: string | undefined;
-      /** SHA-256 of the messages (hex): lets telemetry correlate prompts without holding them. */
+      /**
+       * SHA-256 of the messages (hex): lets telemetry correlate prompts without holding them.
+       * Computed on first read (a getter), so `{ ...event }` leaves it out; JSON has it.
+       */
       readonly promptHash: string;
       /** The messages themselves, only when the user opted in with `dangerouslyLogPrompts`. */
       readonly prompt?: readonly { readonly role: string; readonly content: string }[] | undefined;
