@@ -32,8 +32,12 @@ export interface SemanticLookup {
 export interface SemanticLayer {
   /** The best entry similar enough to `lookup.prompt` in `scope`, after the near-miss guards. */
   lookup(scope: CacheScope, lookup: SemanticLookup): Promise<SemanticHit | undefined>;
-  /** Records that `key` now holds the answer to `prompt` in `scope`. */
-  remember(scope: CacheScope, prompt: string, key: string): Promise<void>;
+  /**
+   * Records that `key` now holds the answer to `prompt` in `scope`. `lookup` is the one this
+   * call looked up with, when it did: a layer may reuse what it computed for it (the built-in
+   * layer reuses the prompt's embedding).
+   */
+  remember(scope: CacheScope, prompt: string, key: string, lookup?: SemanticLookup): Promise<void>;
   /** Drops `key` (its entry expired, was refreshed or was found wrong). */
   forget(scope: CacheScope, key: string): void;
   /**

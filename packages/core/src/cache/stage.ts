@@ -7,7 +7,7 @@ import type { StreamEvent } from '../pipeline/stream.js';
 import type { Clock } from '../util/clock.js';
 import { decodeAnswer, encodeAnswer, whyNotCacheable, type CachedAnswer } from './entry.js';
 import type { CachePlan } from './plan.js';
-import type { SemanticHit, SemanticLayer } from './semantic-layer.js';
+import type { SemanticHit, SemanticLayer, SemanticLookup } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { ExactCacheStore } from './store.js';
 
@@ -64,8 +64,18 @@ export function createCacheStage({ store, semanticFor, clock, events, finish }: 
     if (events.active) events.emit({ type: 'cache.error', callId: call.id, feature: call.feature, at: clock.now(), operation });
   }
 
+  // One semantic lookup per call, whatever it asks of the layer (lookup, nearest, remember, and
+  // again for a follower whose leader failed): the layer embeds the prompt once per lookup.
+  const semanticLookups = new WeakMap<CachedCall, SemanticLookup>();
+  function semanticLookupOf(cached: CachedCall, semantic: NonNullable<CachePlan['semantic']>): SemanticLookup {
+    let lookup = semanticLookups.get(cached);
+    if (!lookup) semanticLookups.set(cached, (lookup = { prompt: semantic.prompt, minSimilarity: semantic.minSimilarity, signal: cached.signal }));
+    return lookup;
+  }
+
   /** The hit, or on a miss the nearest cached prompt to check the fresh answer against. */
-  async function lookup({ plan, call, signal }: CachedCall): Promise<{ hit?: Hit; near?: SemanticHit | undefined }> {
+  async function lookup(cached: CachedCall): Promise<{ hit?: Hit; near?: SemanticHit | undefined }> {
+    const { plan, call } = cached;
     try {
       const exact = decodeAnswer(await store.get(plan.key), plan.shape);
       if (exact) return { hit: { answer: exact } };
@@ -75,7 +85,7 @@ export function createCacheStage({ store, semanticFor, clock, events, finish }: 
     }
     const semantic = semanticFor(call.feature);
     if (!plan.semantic || !semantic) return {};
-    const request = { prompt: plan.semantic.prompt, minSimilarity: plan.semantic.minSimilarity, signal };
+    const request = semanticLookupOf(cached, plan.semantic);
     try {
       const similar = await semantic.lookup(plan.semantic.scope, request);
       if (similar && similar.similarity >= plan.semantic.minSimilarity) {
@@ -159,7 +169,7 @@ export function createCacheStage({ store, semanticFor, clock, events, finish }: 
     stored(call);
     if (plan.semantic && semantic) {
       try {
-        await semantic.remember(plan.semantic.scope, plan.semantic.prompt, plan.key);
+        await semantic.remember(plan.semantic.scope, plan.semantic.prompt, plan.key, semanticLookupOf(cached, plan.semantic));
       } catch {
         storeFailed(call, 'semantic');
       }

@@ -37,6 +37,47 @@ describe('createSemanticCache', () => {
     expect(await other.lookup(acme, { prompt: 'how do i reset my password' })).toBeUndefined();
   });
 
+  it('embeds once per lookup: lookup, nearest and remember with the same lookup share one embedding', async () => {
+    const embedder = bagOfWordsEmbedder();
+    const cache = createSemanticCache({ embedder, policy: fixedThreshold(0.7) });
+    await cache.remember(acme, 'where are my invoices', 'k0');
+    expect(embedder.calls).toBe(1);
+    const asked = { prompt: 'how do i reset my password' };
+    expect(await cache.lookup(acme, asked)).toBeUndefined();
+    expect(await cache.nearest(acme, asked)).toBeDefined();
+    await cache.remember(acme, asked.prompt, 'k1', asked);
+    expect(embedder.calls).toBe(2);
+    // Another call's lookup of the same text embeds it again: nothing is shared across calls.
+    expect(await cache.lookup(acme, { prompt: asked.prompt })).toMatchObject({ key: 'k1' });
+    expect(embedder.calls).toBe(3);
+    // A lookup for another prompt than the one remembered is not used for it.
+    await cache.remember(acme, 'cancel my subscription', 'k2', asked);
+    expect(embedder.calls).toBe(4);
+    expect(await cache.lookup(acme, { prompt: 'cancel my subscription' })).toMatchObject({ key: 'k2' });
+  });
+
+  it('remember embeds afresh when the lookup\'s embedding failed', async () => {
+    const embedder = bagOfWordsEmbedder();
+    const embed = embedder.embed;
+    let failNext = false;
+    embedder.embed = async (texts) => {
+      if (failNext) {
+        failNext = false;
+        embedder.calls++;
+        throw new KeelError('server', 'embedder down');
+      }
+      return embed(texts);
+    };
+    const cache = createSemanticCache({ embedder, policy: fixedThreshold(0.7) });
+    await cache.remember(acme, 'where are my invoices', 'k0');
+    const asked = { prompt: 'how do i reset my password' };
+    failNext = true;
+    await expect(cache.lookup(acme, asked)).rejects.toMatchObject({ kind: 'server' });
+    await cache.remember(acme, asked.prompt, 'k1', asked);
+    expect(embedder.calls).toBe(3);
+    expect(await cache.lookup(acme, { prompt: asked.prompt })).toMatchObject({ key: 'k1' });
+  });
+
   it('lets minSimilarity raise the threshold but never lower it', async () => {
     const cache = createSemanticCache({ embedder: bagOfWordsEmbedder(), policy: fixedThreshold(0.8) });
     await cache.remember(acme, 'how do i reset my password', 'k1');

@@ -4,7 +4,7 @@
  * request may only tighten the threshold.
  */
 import OpenAI from 'openai';
-import { createOpenAIProvider } from '@keel/openai';
+import { createOpenAIEmbedder, createOpenAIProvider } from '@keel/openai';
 import { createLocalEmbedder, createTestServer, type TestServer } from '@keel/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeel, createSemanticCache, errorBoundedThreshold, fixedThreshold, type KeelEvent } from '@keel/core';
@@ -90,6 +90,27 @@ describe('semantic cache in the pipeline', () => {
       expect(results.filter((r) => r.cached)).toHaveLength(0);
       expect(server!.hits).toBe(PROMPTS.length);
     });
+  });
+
+  it('a call embeds its prompt once: a miss (lookup, exploration, store) and a hit alike', async () => {
+    server = await createTestServer();
+    const client = new OpenAI({ apiKey: 'sk-semantic-test', baseURL: `${server.url}/v1` });
+    const keel = createKeel({
+      providers: [createOpenAIProvider({ client })],
+      features: { f: { models: [{ provider: 'openai', model: 'gpt-4o-mini' }], maxTokens: 64, temperature: 0, cache: { semantic: { minSimilarity: 0.5 } } } },
+      // Error-bounded: a miss near a cached prompt also asks the layer for its nearest entry.
+      cache: { semantic: createSemanticCache({ embedder: createOpenAIEmbedder({ client, model: 'text-embedding-3-small' }), policy: errorBoundedThreshold({ delta: 0.1 }) }) },
+    });
+    const embeddings = () => server!.requests.filter((request) => request.path === '/v1/embeddings').length;
+    await keel.chat(ask('Hi, how do I reset my password?')); // nothing cached yet: only stored
+    expect(embeddings()).toBe(1);
+    const miss = await keel.chat(ask('Hello, how do I reset my password?')); // a miss near the first
+    expect(miss.cached).toBeUndefined();
+    expect(embeddings()).toBe(2);
+    const exact = await keel.chat(ask('Hello, how do I reset my password?')); // the exact key: no embedding
+    expect(exact.cached).toBe(true);
+    expect(embeddings()).toBe(2);
+    keel.close();
   });
 
   it('a feature asking for semantic matching without a layer is a configuration error', () => {

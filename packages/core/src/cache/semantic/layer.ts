@@ -68,11 +68,27 @@ export function createSemanticCache(options: SemanticCacheOptions): SemanticCach
   // Settled states, for the synchronous forget / verify / size.
   const ready = new Map<string, ScopeState>();
 
+  // One embedding per call: the stage passes the same lookup to `lookup`, `nearest` and
+  // `remember`, so a miss pays one embedder round trip, not three. Keyed by the call's own
+  // lookup object, never by prompt text: no call learns from another's timing.
+  const vectors = new WeakMap<SemanticLookup, Promise<Float32Array>>();
+
   async function embedOne(prompt: string, signal: AbortSignal | undefined): Promise<Float32Array> {
     signal?.throwIfAborted();
     const [vector] = await embedder.embed([prompt], { signal });
     signal?.throwIfAborted();
     if (!vector || vector.length === 0) throw new KeelError('server', `Embedder ${embedder.id} returned no vector.`);
+    return vector;
+  }
+
+  function vectorOf(lookup: SemanticLookup): Promise<Float32Array> {
+    let vector = vectors.get(lookup);
+    if (!vector) {
+      vector = embedOne(lookup.prompt, lookup.signal);
+      // A failed embedding is not kept: `remember` tries again.
+      vector.catch(() => vectors.delete(lookup));
+      vectors.set(lookup, vector);
+    }
     return vector;
   }
 
@@ -97,7 +113,7 @@ export function createSemanticCache(options: SemanticCacheOptions): SemanticCach
   async function rank(scope: CacheScope, lookup: SemanticLookup) {
     const state = readyState(scope);
     if (!state || state.entries.size === 0) return [];
-    const vector = await embedOne(lookup.prompt, lookup.signal);
+    const vector = await vectorOf(lookup);
     return state.index.search(vector, k).flatMap((match) => {
       const entry = state.entries.get(match.id);
       if (!entry) return [];
@@ -124,8 +140,9 @@ export function createSemanticCache(options: SemanticCacheOptions): SemanticCach
     return { key: candidate.key, similarity: candidate.similarity, threshold: Math.max(decision.threshold, request.minSimilarity ?? -Infinity) };
   }
 
-  async function remember(scope: CacheScope, prompt: string, key: string): Promise<void> {
-    const vector = await embedOne(prompt, undefined);
+  async function remember(scope: CacheScope, prompt: string, key: string, lookup?: SemanticLookup): Promise<void> {
+    // The answer is in: its embedding no longer waits on the caller's signal.
+    const vector = lookup?.prompt === prompt ? await vectorOf(lookup).catch(() => embedOne(prompt, undefined)) : await embedOne(prompt, undefined);
     const state = await stateFor(scope, vector.length);
     const previous = state.entries.get(key);
     state.entries.delete(key);
