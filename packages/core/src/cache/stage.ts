@@ -236,7 +236,9 @@ export function createCacheStage({ store, semanticFor, clock, events, finish }: 
     }
   }
 
-  async function* stream(cached: CachedCall, run: () => AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent, void, undefined> {
+  /** `start` runs at the first read, before anything else (it announces the call). */
+  async function* stream(cached: CachedCall, start: () => void, run: () => AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent, void, undefined> {
+    start();
     const admitted = await admit(cached, true);
     if ('hit' in admitted) {
       yield* replay(admitted.hit, cached.plan.shape === 'raw-chunks' ? admitted.answer.chunks : undefined);

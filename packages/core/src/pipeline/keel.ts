@@ -26,7 +26,8 @@ import { candidatesOf, chargeCandidate } from './candidate-log.js';
 import { compose } from './compose.js';
 import type { AttemptContext, CallState } from './context.js';
 import type { ChatResult } from './result.js';
-import { readCommitted, type KeelStream, type PostCommitOptions, type StreamEvent } from './stream.js';
+import { readCommitted, type PostCommitOptions } from './committed-stream.js';
+import type { KeelStream, StreamEvent } from './stream.js';
 import { checkRequestSize } from './request-size.js';
 import { openStreamAttempt } from './stream-attempt.js';
 import { createStreamMeter } from './stream-meter.js';
@@ -206,7 +207,9 @@ export function createKeel(options: KeelOptions): Keel {
     const decision = planCache(begun.feature, begun.validated, shape, step, semanticFor(begun.feature.name) !== undefined);
     if (!decision) return undefined;
     if ('skipped' in decision) {
-      if (events.active) events.emit({ type: 'cache.skipped', callId: begun.call.id, feature: begun.call.feature, at: clock.now(), reason: decision.skipped });
+      // After call.started: a stream not yet read says it when it is announced.
+      if (begun.announced) announceSkipped(begun.call, decision.skipped);
+      else begun.cacheSkipped = decision.skipped;
       return undefined;
     }
     return { plan: decision.plan, call: begun.call, signal: begun.validated.signal, deadline: begun.deadline };
@@ -241,11 +244,27 @@ export function createKeel(options: KeelOptions): Keel {
     const startedAt = clock.now();
     const call: CallState = { id: `${instanceId}-${(++callCount).toString(36)}`, feature: feature.name, user: validated.user, tenant: validated.tenant, startedAt, clock, events, attempts: [], sent: false, candidatesLeft: 0, candidateLog: [], holds: 0 };
     const totalMs = Math.min(feature.timeouts.totalMs, validated.deadlineMs ?? Infinity);
-    if (events.active) announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
     const deadline = startedAt + totalMs;
     // The least time an attempt needs left to start (`timeouts.minAttemptMs`, see attemptFloorMs).
     const floorMs = attemptFloorMs(feature.timeouts.minAttemptMs, startedAt, deadline);
-    return { validated, feature, call, deadline, floorMs, chain: chains.get(feature.name)! };
+    const begun = { validated, feature, call, deadline, floorMs, chain: chains.get(feature.name)!, stream, announced: false, cacheSkipped: undefined as string | undefined };
+    // A stream is announced at its first read (announceStart): one never read is a call never made.
+    if (!stream) announceStart(begun);
+    return begun;
+  }
+
+  /** Emits `call.started`, once per call. */
+  function announceStart(begun: Begun): void {
+    if (begun.announced) return;
+    begun.announced = true;
+    const { call, validated, feature, stream } = begun;
+    if (!events.active) return;
+    announceCall(events, { call, request: validated, primary: candidatesFor(feature, validated.model)[0]!, feature, stream, logPrompts: options.dangerouslyLogPrompts ?? false });
+    if (begun.cacheSkipped !== undefined) announceSkipped(call, begun.cacheSkipped);
+  }
+
+  function announceSkipped(call: CallState, reason: string): void {
+    if (events.active) events.emit({ type: 'cache.skipped', callId: call.id, feature: call.feature, at: clock.now(), reason });
   }
 
   function providerRequest(
@@ -385,7 +404,9 @@ export function createKeel(options: KeelOptions): Keel {
     // Bad input throws here, at once, before any stage runs.
     const begun = begin(request, true);
     const cached = cacheFor(begun, streamOptions, streamOptions.includeRaw ?? false, true);
-    return createKeelStream(cached ? cacheStage!.stream(cached, () => streamUpstream(begun, streamOptions)) : streamUpstream(begun, streamOptions));
+    return createKeelStream(
+      cached ? cacheStage!.stream(cached, () => announceStart(begun), () => streamUpstream(begun, streamOptions)) : streamUpstream(begun, streamOptions),
+    );
   }
 
   function streamUpstream(begun: Begun, streamOptions: StreamOptions & StepOptions): AsyncGenerator<StreamEvent, void, undefined> {
@@ -406,6 +427,7 @@ export function createKeel(options: KeelOptions): Keel {
     };
     // Everything up to the first token; readCommitted runs it at the first read.
     async function commit(): Promise<PostCommitOptions> {
+      announceStart(begun);
       let ticket: RateTicket | undefined;
       let admitted;
       try {

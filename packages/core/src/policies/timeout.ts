@@ -126,6 +126,26 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 /**
+ * `iterator.next()`, rejected with the signal's reason as soon as it aborts. One abort listener
+ * for the whole stream and one pending slot: `Promise.race` against a long-lived abort promise
+ * would add a reaction to it on every chunk, held until the stream ends.
+ */
+export function abortableNext<T>(iterator: AsyncIterator<T>, signal: AbortSignal): () => Promise<IteratorResult<T>> {
+  let wake: ((reason: unknown) => void) | undefined;
+  signal.addEventListener('abort', () => wake?.(signal.reason), { once: true });
+  return () => {
+    const work = iterator.next();
+    return (
+      rejectIfAborted(work, signal) ??
+      new Promise<IteratorResult<T>>((resolve, reject) => {
+        wake = reject;
+        work.then(resolve, reject);
+      })
+    );
+  };
+}
+
+/**
  * Per-attempt timeout for non-streamed calls: the attempt gets `attemptMs` or what is left of
  * the deadline, whichever is shorter. The attempt is raced against its signal, so even a
  * provider that ignores cancellation cannot hold a call past its deadline.
