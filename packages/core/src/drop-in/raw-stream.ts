@@ -65,17 +65,81 @@ export async function openRawStream<T>(
   }, unread.firstReadMs);
 
   let consumed = false;
-  async function* read(): AsyncGenerator<T, void, undefined> {
+  const read = (): AsyncIterator<T, undefined> => {
     // Same rule as the SDK: a stream is read once (`tee()` splits it).
-    if (consumed) throw new KeelError('bad_request', 'This stream was already read; use tee() to read it twice');
+    if (consumed) return failing(new KeelError('bad_request', 'This stream was already read; use tee() to read it twice'));
     consumed = true;
-    unreadTimer.clear();
-    if (unreadFailure) throw await unreadFailure;
+    return new RawChunks(first, events, controller, toChunk, async () => {
+      unreadTimer.clear();
+      if (unreadFailure) throw await unreadFailure;
+    }, unfollow);
+  };
+  return { iterator: read, controller };
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** An iterator whose first `next` rejects with `error` (the SDK's own second read fails the same way). */
+function failing<T>(error: KeelError): AsyncIterator<T, undefined> {
+  let failed = false;
+  return {
+    next: async () => {
+      if (failed) return DONE;
+      failed = true;
+      throw error;
+    },
+  };
+}
+
+/**
+ * The SDK's chunks out of a Keel stream's events, by an iterator written by hand: an async
+ * generator here would cost every chunk an extra await and yield (this runs once per chunk of
+ * every drop-in stream).
+ */
+class RawChunks<T> implements AsyncIterator<T, undefined> {
+  readonly #events: AsyncIterator<StreamEvent>;
+  readonly #controller: AbortController;
+  readonly #toChunk: (raw: unknown) => T | undefined;
+  readonly #begin: () => Promise<void>;
+  readonly #unfollow: () => void;
+  #step: IteratorResult<StreamEvent> | undefined;
+  #phase: 'start' | 'reading' | 'done' = 'start';
+
+  constructor(
+    first: IteratorResult<StreamEvent>,
+    events: AsyncIterator<StreamEvent>,
+    controller: AbortController,
+    toChunk: (raw: unknown) => T | undefined,
+    begin: () => Promise<void>,
+    unfollow: () => void,
+  ) {
+    this.#step = first;
+    this.#events = events;
+    this.#controller = controller;
+    this.#toChunk = toChunk;
+    this.#begin = begin;
+    this.#unfollow = unfollow;
+  }
+
+  async next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#phase === 'done') return DONE;
+    if (this.#phase === 'start') {
+      this.#phase = 'done';
+      await this.#begin();
+      this.#phase = 'reading';
+    }
     try {
-      // Aborted before reading: nothing more, as with the SDK's own stream.
-      for (let step = first; !step.done && !controller.signal.aborted; step = await events.next()) {
-        if (step.value.type === 'finish' && step.value.result.finishReason === 'budget_exhausted') {
-          const { result } = step.value;
+      for (;;) {
+        const step = this.#step ?? (await this.#events.next());
+        this.#step = undefined;
+        // Aborted before reading on: nothing more, as with the SDK's own stream.
+        if (step.done || this.#controller.signal.aborted) {
+          await this.#end();
+          return DONE;
+        }
+        const event = step.value;
+        if (event.type === 'finish' && event.result.finishReason === 'budget_exhausted') {
+          const { result } = event;
           throw new KeelError('budget_exceeded', 'Budget exhausted mid-stream: the answer was cut short', {
             retryable: false,
             provider: result.provider,
@@ -84,19 +148,30 @@ export async function openRawStream<T>(
             attempts: result.attempts,
           });
         }
-        if (step.value.type !== 'raw') continue;
-        const chunk = toChunk(step.value.chunk);
-        if (chunk !== undefined) yield chunk;
+        if (event.type === 'raw') {
+          const chunk = this.#toChunk(event.chunk);
+          if (chunk !== undefined) return { value: chunk, done: false };
+        }
       }
     } catch (error) {
+      await this.#end();
       // The SDK ends a stream quietly when its controller aborts; a caller's abort does the same here.
-      if (controller.signal.aborted && KeelError.is(error) && error.kind === 'aborted') return;
+      if (this.#controller.signal.aborted && KeelError.is(error) && error.kind === 'aborted') return DONE;
       throw error;
-    } finally {
-      unfollow();
-      // Stops Keel's stream when the reader left early, which aborts the HTTP request.
-      await events.return?.(undefined);
     }
   }
-  return { iterator: read, controller };
+
+  /** The reader left: stops Keel's stream, which aborts the HTTP request. */
+  async return(): Promise<IteratorResult<T, undefined>> {
+    if (this.#phase === 'reading') await this.#end();
+    this.#phase = 'done';
+    return DONE;
+  }
+
+  async #end(): Promise<void> {
+    if (this.#phase !== 'reading') return;
+    this.#phase = 'done';
+    this.#unfollow();
+    await this.#events.return?.(undefined);
+  }
 }
