@@ -1,7 +1,6 @@
 import { KeelError } from '../errors/keel-error.js';
 import type { FinishReason, Usage } from '../provider/messages.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
-import { abortableNext } from '../policies/timeout.js';
 import { callCostUsd, candidateBroke, candidatesOf, chargeCandidate } from './candidate-log.js';
 import type { CallState } from './context.js';
 import { PrefixMismatch, type PrefixGate } from './prefix-gate.js';
@@ -78,7 +77,6 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
   #options!: PostCommitOptions;
   #opened!: OpenedStream;
   #watchdog!: Watchdog;
-  #nextPart!: () => Promise<IteratorResult<ProviderStreamPart>>;
   #firstTokenAt = 0;
   #meter: StreamMeter | undefined;
   #gate: PrefixGate | undefined;
@@ -145,7 +143,7 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
                 part = opened.head[this.#headRead++]!;
               } else {
                 this.#watchdog.awaitingProvider();
-                const step = await this.#nextPart();
+                const step = await opened.next();
                 this.#watchdog.partArrived();
                 if (step.done) {
                   this.#checkLegEnd();
@@ -228,9 +226,6 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
     this.#opened = opened;
     this.#model = opened.model;
     this.#headRead = 0;
-    // One promise that rejects when the leg's signal aborts, raced against every chunk: a
-    // provider that ignores its signal still cannot hold the stream past a timeout.
-    this.#nextPart = abortableNext(opened.iterator, opened.scope.signal);
     return startWatchdog(this.#options.call.clock, this.#options.deadline, this.#options.idleMs, opened.scope.controller, opened);
   }
 

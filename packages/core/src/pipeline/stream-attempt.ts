@@ -1,7 +1,7 @@
 import type { TimeoutOptions } from '../config/schema.js';
 import { KeelError } from '../errors/keel-error.js';
 import type { ProviderStreamPart } from '../provider/provider.js';
-import { deadlineError, openScope, raceAbort, type AttemptScope } from '../policies/timeout.js';
+import { abortableNext, deadlineError, openScope, type AttemptScope } from '../policies/timeout.js';
 import type { Attempt } from './context.js';
 
 /** A stream that has reached its commit point: the first token is in `head`. */
@@ -10,6 +10,11 @@ export interface OpenedStream {
   readonly model: string;
   readonly attempt: number;
   readonly iterator: AsyncIterator<ProviderStreamPart>;
+  /**
+   * `iterator.next()`, rejected as soon as the leg's signal aborts: a provider that ignores its
+   * signal still cannot hold the stream past a timeout. One abort listener for the whole leg.
+   */
+  readonly next: () => Promise<IteratorResult<ProviderStreamPart>>;
   /** Parts read before and including the commit part, not yet handed to the caller. */
   readonly head: readonly ProviderStreamPart[];
   /** Owns the upstream request: aborting it cancels the HTTP stream. */
@@ -51,10 +56,11 @@ export function openStreamAttempt(timeouts: TimeoutOptions): Attempt<OpenedStrea
     const iterator = provider
       .stream(request, { signal: scope.signal, deadline: context.deadline, attempt: context.attempt })
       [Symbol.asyncIterator]();
+    const next = abortableNext(iterator, scope.signal);
     const head: ProviderStreamPart[] = [];
     try {
       for (;;) {
-        const step = await raceAbort(iterator.next(), scope.signal);
+        const step = await next();
         if (step.done) {
           throw new KeelError('server', 'Stream ended before any output', {
             provider: context.provider,
@@ -71,6 +77,6 @@ export function openStreamAttempt(timeouts: TimeoutOptions): Attempt<OpenedStrea
       throw error;
     }
     scope.clearTimer();
-    return { provider: context.provider, model: context.model, attempt: context.attempt, iterator, head, scope };
+    return { provider: context.provider, model: context.model, attempt: context.attempt, iterator, next, head, scope };
   };
 }

@@ -15,8 +15,8 @@ export interface AttemptScope {
   /** Stops the timer and stops following the parent signal. */
   release(): void;
   /**
-   * `raceAbort(work, signal)` for the scope's own timer and parent: rejects with the abort reason
-   * as soon as either fires, without an abort listener of its own. One race at a time.
+   * `work`, rejected with the abort reason as soon as the scope's own timer or its parent fires,
+   * without an abort listener of its own. One race at a time.
    */
   race<T>(work: Promise<T>): Promise<T>;
 }
@@ -103,26 +103,6 @@ export function rejectIfAborted<T>(work: Promise<T>, signal: AbortSignal): Promi
   if (!signal.aborted) return undefined;
   work.catch(() => undefined);
   return Promise.reject(signal.reason as Error);
-}
-
-/** Resolves or rejects with `work`, or rejects with the signal's reason as soon as it aborts. */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  const early = rejectIfAborted(work, signal);
-  if (early) return early;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
