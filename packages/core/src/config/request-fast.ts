@@ -23,13 +23,8 @@ export function acceptPlainRequest(request: unknown): ValidatedRequest | undefin
     copied.push({ role, content });
   }
   if (!optional(user, isName) || !optional(tenant, isName) || !optional(model, isName)) return undefined;
-  if (!optional(maxTokens, (n) => isInt(n) && n > 0)) return undefined;
-  if (!optional(choices, (n) => isInt(n) && n > 0 && n <= 128)) return undefined;
-  if (!optional(uncountedInputTokens, (n) => isInt(n) && n >= 0)) return undefined;
-  if (!optional(temperature, (t) => typeof t === 'number' && t >= 0 && t <= 2)) return undefined;
-  if (!optional(signal, (s) => s instanceof AbortSignal)) return undefined;
-  if (!optional(extra, (e) => typeof e === 'object' && e !== null && !Array.isArray(e))) return undefined;
-  if (!optional(deadlineMs, (n) => isInt(n) && n > 0 && n <= MAX_TIMER_MS)) return undefined;
+  if (!optional(maxTokens, isPositiveInt) || !optional(choices, isChoices) || !optional(uncountedInputTokens, isCount)) return undefined;
+  if (!optional(temperature, isTemperature) || !optional(signal, isSignal) || !optional(extra, isRecord) || !optional(deadlineMs, isDeadline)) return undefined;
   return { ...request, messages: copied } as ValidatedRequest;
 }
 
@@ -58,3 +53,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const isInt = (value: unknown): value is number => Number.isSafeInteger(value);
 const optional = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || check(value);
+// The field checks, built once (inline arrows would be new closures on every call).
+const isPositiveInt = (n: unknown) => isInt(n) && n > 0;
+const isChoices = (n: unknown) => isInt(n) && n > 0 && n <= 128;
+const isCount = (n: unknown) => isInt(n) && n >= 0;
+const isTemperature = (t: unknown) => typeof t === 'number' && t >= 0 && t <= 2;
+const isSignal = (s: unknown) => s instanceof AbortSignal;
+const isRecord = (e: unknown) => typeof e === 'object' && e !== null && !Array.isArray(e);
+const isDeadline = (n: unknown) => isInt(n) && n > 0 && n <= MAX_TIMER_MS;
