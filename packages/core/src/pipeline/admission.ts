@@ -11,6 +11,7 @@ import { tokenRefund } from '../rate-limits/plan.js';
 import { estimateTextTokens } from '../tokens/estimate.js';
 import type { TokenCounter } from '../tokens/counter.js';
 import type { Clock } from '../util/clock.js';
+import { promptBound } from './prompt-bound.js';
 
 export interface AdmissionDeps {
   readonly budgets: BudgetStore;
@@ -128,7 +129,7 @@ export function createAdmission(deps: AdmissionDeps) {
    */
   function countServed(ref: ModelRef, request: Pick<ValidatedRequest, 'messages' | 'uncountedInputTokens'>, text: string): ServedCount {
     const uncounted = request.uncountedInputTokens ?? 0;
-    const small = counter.upperBound(request.messages) <= EXACT_COUNT_MAX_TOKENS && counter.upperBoundText(text) <= EXACT_COUNT_MAX_TOKENS;
+    const small = promptBound(request.messages) <= EXACT_COUNT_MAX_TOKENS && counter.upperBoundText(text) <= EXACT_COUNT_MAX_TOKENS;
     const input = small ? counter.exact(ref.model, request.messages) : undefined;
     const output = small ? counter.exactText(ref.model, text) : undefined;
     if (input !== undefined && output !== undefined) return { usage: { inputTokens: input + uncounted, outputTokens: output }, exact: true };
@@ -151,7 +152,7 @@ export function createAdmission(deps: AdmissionDeps) {
     // A call already aborted sends nothing, so it must not spend the limit.
     if (signal?.aborted) throw new KeelError('aborted', 'The caller aborted the call');
     const tokens =
-      counter.upperBound(request.messages) + (request.uncountedInputTokens ?? 0) + (request.choices ?? 1) * (request.maxTokens ?? feature.maxTokens ?? 0);
+      promptBound(request.messages) + (request.uncountedInputTokens ?? 0) + (request.choices ?? 1) * (request.maxTokens ?? feature.maxTokens ?? 0);
     const lines = feature.rateLimits.lines({ user: request.user, tenant: request.tenant }, tokens);
     if (lines.length === 0) return undefined;
     for (;;) {
@@ -215,7 +216,7 @@ export function createAdmission(deps: AdmissionDeps) {
       return { plan, inputTokens, result };
     };
 
-    const bound = counter.upperBound(request.messages);
+    const bound = promptBound(request.messages);
     const tryModel = async (ref: ModelRef) => {
       let outcome = await attempt(ref, bound + uncounted);
       if (!outcome.result?.ok && bound <= EXACT_COUNT_MAX_TOKENS && counter.hasExact(ref.model)) {

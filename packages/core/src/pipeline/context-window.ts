@@ -4,6 +4,7 @@ import { contextWindowOf } from '../models/context-windows.js';
 import { createTokenCounter } from '../tokens/counter.js';
 import { UPPER_BOUND_PER_MESSAGE, UPPER_BOUND_REPLY } from '../tokens/upper-bound.js';
 import { EXACT_COUNT_MAX_TOKENS } from './admission.js';
+import { promptBound } from './prompt-bound.js';
 
 /** Encoders are shared process-wide, so one counter here costs nothing extra. */
 const counter = createTokenCounter();
@@ -21,7 +22,7 @@ export function fitsContextWindow(feature: ResolvedFeature, request: ValidatedRe
   const uncounted = request.uncountedInputTokens ?? 0;
   // Three UTF-8 bytes per UTF-16 unit at most: a bound on the byte bound without measuring bytes.
   if (charBound(request.messages) + uncounted + output <= window) return true;
-  const bound = counter.upperBound(request.messages);
+  const bound = promptBound(request.messages);
   if (bound + uncounted + output <= window) return true;
   if (bound > EXACT_COUNT_MAX_TOKENS || !counter.hasExact(candidate.model)) return true;
   const exact = counter.exact(candidate.model, request.messages);
