@@ -11,7 +11,7 @@ import { keelWith, user } from './helpers.js';
 const usage = { inputTokens: 3, outputTokens: 3 };
 const finishedEvents = (events: KeelEvent[]) => events.filter((event) => event.type === 'call.finished');
 
-function streamOf(steps: Parameters<typeof createScriptedProvider>[0]['steps'], clock = createFakeClock()) {
+function streamOf(steps: NonNullable<Parameters<typeof createScriptedProvider>[0]>['steps'], clock = createFakeClock()) {
   const provider = createScriptedProvider({ clock, steps });
   const { keel, events } = keelWith(provider, {}, { clock });
   const iterator = keel.stream({ feature: 'f', messages: user() })[Symbol.asyncIterator]() as AsyncGenerator<StreamEvent, void, undefined>;
