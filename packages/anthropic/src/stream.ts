@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type {
   MessageCreateParamsStreaming,
+  RawContentBlockDelta,
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { Stream } from '@anthropic-ai/sdk/streaming';
@@ -42,16 +43,18 @@ export async function* stream(
           model = event.message.model ?? model;
           startUsage = event.message.usage;
           break;
-        case 'content_block_delta':
-          if (event.delta.type === 'text_delta' && event.delta.text) {
-            text += event.delta.text;
-            yield { type: 'text', text: event.delta.text };
-          } else if (event.delta.type === 'input_json_delta' && request.outputSchema && event.delta.partial_json) {
-            // Native structured output: the forced tool's input arrives as JSON text deltas.
-            text += event.delta.partial_json;
-            yield { type: 'text', text: event.delta.partial_json };
+        case 'content_block_delta': {
+          const delta = deltaText(event.delta, request.outputSchema !== undefined);
+          if (!delta) break;
+          text += delta;
+          if (!request.includeRaw) {
+            yield { type: 'text', text: delta };
+            break;
           }
-          break;
+          // The event rides on its text part (see ProviderStreamPart): one part, not a text and a raw.
+          yield { type: 'text', text: delta, raw: event };
+          continue;
+        }
         case 'message_delta': {
           const reason = event.delta.stop_reason;
           if (reason === REFUSAL_STOP_REASON) throw refusalError(errorContext, event.delta.stop_details?.category);
@@ -85,6 +88,12 @@ export async function* stream(
     // iterator already aborts, this makes it explicit. A stream read to its end needs nothing.
     if (!ended) upstream?.controller.abort();
   }
+}
+
+/** A delta's text: the answer's, or with native structured output the forced tool's JSON input. */
+function deltaText(delta: RawContentBlockDelta, structured: boolean): string {
+  if (delta.type === 'text_delta') return delta.text;
+  return delta.type === 'input_json_delta' && structured ? delta.partial_json : '';
 }
 
 /** Whether an event carries model output (text or tool-input deltas): the stream's commit point. */

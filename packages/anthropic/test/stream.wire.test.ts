@@ -42,11 +42,11 @@ describe('stream over the wire', () => {
     expect(error.kind).toBe('refusal');
   });
 
-  it('with includeRaw, yields each SDK event after the parts derived from it (so Keel charges its text first)', async () => {
+  it('with includeRaw, hands each SDK event on, text deltas on their text part (so Keel charges its text first)', async () => {
     await using server = await createTestServer({ script: [{ type: 'ok', text: TEXT }] });
     const parts = await collect(providerFor(server.url).stream({ ...REQUEST, includeRaw: true }, callContext()));
-    const raws = parts.filter((part): part is RawPart => part.type === 'raw');
-    expect(raws.map((raw) => (raw.chunk as { type: string }).type)).toEqual([
+    const events = parts.flatMap((part) => (part.type === 'raw' ? [part.chunk] : part.type === 'text' && part.raw !== undefined ? [part.raw] : []));
+    expect(events.map((event) => (event as { type: string }).type)).toEqual([
       'message_start',
       'content_block_start',
       ...Array<string>(5).fill('content_block_delta'),
@@ -54,13 +54,12 @@ describe('stream over the wire', () => {
       'message_delta',
       'message_stop',
     ]);
-    // Only text deltas carry output; each text part directly precedes its raw event.
-    expect(raws.map((raw) => raw.content)).toEqual([false, false, true, true, true, true, true, false, false, false]);
-    parts.forEach((part, index) => {
-      if (part.type !== 'text') return;
-      const after = parts[index + 1];
-      expect(after?.type === 'raw' && after.content).toBe(true);
-    });
+    // Each text part carries the delta event it came from; the other events carry no output.
+    for (const part of parts) {
+      if (part.type === 'text') expect(part.raw).toMatchObject({ type: 'content_block_delta', delta: { type: 'text_delta', text: part.text } });
+      if (part.type === 'raw') expect(part.content).toBe(false);
+    }
+    expect(parts.filter((part): part is RawPart => part.type === 'raw')).toHaveLength(5);
     expect(textOf(parts)).toBe(TEXT);
   });
 

@@ -124,6 +124,13 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): LlamaC
             if (part.type === 'raw') {
               report(part.chunk, request.model);
               if (!request.includeRaw) continue;
+            } else if (part.type === 'text' && part.raw !== undefined) {
+              // A text part may carry its chunk (asked for above to read timings): pass it on only if the caller asked.
+              report(part.raw, request.model);
+              if (!request.includeRaw) {
+                yield { type: 'text', text: part.text };
+                continue;
+              }
             }
             yield part;
           }

@@ -101,11 +101,14 @@ describe('what reaches the wire, what comes back', () => {
     const timings: LlamaTimings[] = [];
     const llama = provider({ onTimings: (t) => timings.push(t) });
     const parts = await collectParts(llama.stream({ model: MODEL, messages }, callContext()));
-    expect(parts.some((p) => p.type === 'raw')).toBe(false);
+    // No chunk of the SDK's leaves the adapter unasked, on a part of its own or on a text part.
+    expect(parts.some((p) => p.type === 'raw' || (p.type === 'text' && p.raw !== undefined))).toBe(false);
     expect(parts.filter((p) => p.type === 'finish')).toHaveLength(1);
     expect(timings).toHaveLength(1);
     const raw = await collectParts(llama.stream({ model: MODEL, messages, includeRaw: true }, callContext()));
     expect(raw.some((p) => p.type === 'raw')).toBe(true);
+    expect(raw.filter((p) => p.type === 'text').every((p) => p.raw !== undefined)).toBe(true);
+    expect(timings).toHaveLength(2);
   });
 
   it('countTokens and /tokenize answer from the server; embeddings in order', async () => {

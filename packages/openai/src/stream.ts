@@ -88,17 +88,29 @@ class CompletionParts implements AsyncIterator<ProviderStreamPart, undefined> {
     return (this.#chunks = this.#upstream[Symbol.asyncIterator]());
   }
 
-  /** The parts of one chunk, in order: text and finish per choice, then usage, then (includeRaw) the chunk itself. */
+  /**
+   * The parts of one chunk, in order: text and finish per choice, then usage. With includeRaw
+   * the chunk itself comes after its parts, so Keel charges a chunk's text to the budget before
+   * the drop-in hands the chunk out: on the last part when that is text (the usual chunk, one
+   * text delta: one part, not two), else as a `raw` part of its own.
+   */
   #read(chunk: ChatCompletionChunk): void {
     // Whether the chunk carries model output (text or tool-call deltas): the stream's commit point.
     let hasOutput = false;
-    for (const choice of chunk.choices ?? []) {
+    const choices = chunk.choices ?? [];
+    const usage = mapUsage(chunk.usage);
+    const includeRaw = this.#request.includeRaw === true;
+    let rawCarried = false;
+    for (let i = 0; i < choices.length; i++) {
+      const choice = choices[i]!;
       const { delta } = choice;
       if (delta?.refusal) throw refusalError(this.#errorContext);
       if (delta && (delta.content || (delta.tool_calls?.length ?? 0) > 0 || delta.function_call)) hasOutput = true;
       if (delta?.content) {
         this.#text += delta.content;
-        this.#queued.push({ type: 'text', text: delta.content });
+        const carriesChunk = includeRaw && usage === undefined && !choice.finish_reason && i === choices.length - 1;
+        this.#queued.push(carriesChunk ? { type: 'text', text: delta.content, raw: chunk } : { type: 'text', text: delta.content });
+        rawCarried = carriesChunk;
       }
       if (choice.finish_reason) {
         this.#finished = true;
@@ -106,11 +118,8 @@ class CompletionParts implements AsyncIterator<ProviderStreamPart, undefined> {
       }
     }
     this.#sentOutput ||= hasOutput;
-    const usage = mapUsage(chunk.usage);
     if (usage) this.#queued.push({ type: 'usage', usage });
-    // The raw chunk comes after its parsed parts, so Keel charges a chunk's text to the
-    // budget before the drop-in hands the chunk out.
-    if (this.#request.includeRaw) this.#queued.push({ type: 'raw', chunk, content: hasOutput });
+    if (includeRaw && !rawCarried) this.#queued.push({ type: 'raw', chunk, content: hasOutput });
   }
 
   /** The SDK ends iteration quietly when the signal aborts, so check before trusting the end. */

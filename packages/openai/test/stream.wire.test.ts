@@ -29,22 +29,35 @@ describe('stream over the wire', () => {
     expect(server.requests[0]?.body).toMatchObject({ stream_options: { include_obfuscation: false, include_usage: true } });
   });
 
-  it('with includeRaw, yields each SDK chunk after the parts derived from it (so Keel charges its text first)', async () => {
+  it('with includeRaw, hands each SDK chunk on after the parts derived from it (so Keel charges its text first)', async () => {
     await using server = await createTestServer({ script: [{ type: 'ok', text: TEXT }] });
     const parts = await collect(providerFor(server.url).stream({ ...REQUEST, includeRaw: true }, callContext()));
+    const texts = parts.filter((part): part is Extract<ProviderStreamPart, { type: 'text' }> => part.type === 'text');
     const raws = parts.filter((part): part is Extract<ProviderStreamPart, { type: 'raw' }> => part.type === 'raw');
-    expect(raws.length).toBeGreaterThan(2);
-    for (const raw of raws) expect(raw.chunk).toMatchObject({ object: 'chat.completion.chunk' });
-    // Every text part directly precedes the raw chunk it came from, which is flagged as content.
-    parts.forEach((part, index) => {
-      if (part.type !== 'text') return;
-      const after = parts[index + 1];
-      expect(after?.type).toBe('raw');
-      expect(after?.type === 'raw' && after.content).toBe(true);
-    });
-    // The role-only opening chunk and the usage chunk carry no output.
-    expect(raws[0]?.content).toBe(false);
-    expect(raws.at(-1)?.content).toBe(false);
+    // A chunk whose last part is its text delta rides on that part: one part, not a text and a raw.
+    expect(texts.length).toBeGreaterThan(2);
+    for (const text of texts) {
+      expect(text.raw).toMatchObject({ object: 'chat.completion.chunk', choices: [{ delta: { content: text.text } }] });
+    }
+    // The role-only opening chunk, the finish chunk and the usage chunk come as raw parts of their
+    // own, after whatever was derived from them, and carry no output.
+    expect(raws.length).toBeGreaterThanOrEqual(2);
+    for (const raw of raws) {
+      expect(raw.chunk).toMatchObject({ object: 'chat.completion.chunk' });
+      expect(raw.content).toBe(false);
+    }
+    expect(parts[0]?.type).toBe('raw');
+    const finish = parts.findIndex((part) => part.type === 'finish');
+    expect(parts[finish + 1]?.type).toBe('raw');
+    const usage = parts.findIndex((part) => part.type === 'usage');
+    expect(parts[usage + 1]).toMatchObject({ type: 'raw', chunk: { usage: expect.any(Object) } });
+    expect(textOf(parts)).toBe(TEXT);
+  });
+
+  it('without includeRaw, yields no chunk at all', async () => {
+    await using server = await createTestServer({ script: [{ type: 'ok', text: TEXT }] });
+    const parts = await collect(providerFor(server.url).stream(REQUEST, callContext()));
+    expect(parts.some((part) => part.type === 'raw' || (part.type === 'text' && part.raw !== undefined))).toBe(false);
     expect(textOf(parts)).toBe(TEXT);
   });
 

@@ -107,14 +107,14 @@ describe('createScriptedProvider: stream', () => {
     expect(provider.calls[0]?.method).toBe('stream');
   });
 
-  it('streams a text step word by word and emits raw parts before each text part when asked', async () => {
+  it('streams a text step word by word and emits a raw part after each text part when asked', async () => {
     const provider = createScriptedProvider({ steps: [{ text: 'one two' }] });
     const { items } = await drain(provider.stream({ ...REQUEST, includeRaw: true }, contextWith()));
     expect(items.slice(0, 4)).toEqual([
-      { type: 'raw', chunk: { text: 'one ' }, content: true },
       { type: 'text', text: 'one ' },
-      { type: 'raw', chunk: { text: 'two' }, content: true },
+      { type: 'raw', chunk: { text: 'one ' }, content: true },
       { type: 'text', text: 'two' },
+      { type: 'raw', chunk: { text: 'two' }, content: true },
     ]);
   });
 

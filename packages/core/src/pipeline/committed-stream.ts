@@ -91,6 +91,8 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
   #finished = false;
   // The failure the stream was last recovered from: what a diverging restart ends with.
   #brokenBy: KeelError | undefined;
+  // An event the last part produced after the one returned (a text part's chunk): the next read's.
+  #nextEvent: StreamEvent | undefined;
 
   constructor(commit: () => Promise<PostCommitOptions>) {
     this.#commit = commit;
@@ -133,6 +135,11 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
         return DONE;
       }
       if (this.#phase !== 'reading') return DONE;
+      const queued = this.#nextEvent;
+      if (queued) {
+        this.#nextEvent = undefined;
+        return { value: queued, done: false };
+      }
       try {
         legs: for (;;) {
           try {
@@ -252,13 +259,16 @@ class CommittedStream implements AsyncGenerator<StreamEvent, void, undefined> {
   #translate(part: ProviderStreamPart): StreamEvent | undefined {
     switch (part.type) {
       case 'text': {
-        if (part.text.length === 0) return undefined;
+        // A text part may carry its chunk (see ProviderStreamPart): its raw event follows the text.
+        const raw: StreamEvent | undefined = part.raw !== undefined && this.#options.includeRaw ? { type: 'raw', chunk: part.raw } : undefined;
+        if (part.text.length === 0) return raw;
         this.#legText += part.text;
         const shown = this.#gate ? this.#gate.pass(part.text) : part.text;
-        if (shown.length === 0) return undefined;
+        if (shown.length === 0) return raw;
         this.#text += shown;
-        if (this.#options.textEvents === false) return undefined;
-        return shown === part.text ? part : { type: 'text', text: shown };
+        if (this.#options.textEvents === false) return raw;
+        this.#nextEvent = raw;
+        return shown === part.text && part.raw === undefined ? part : { type: 'text', text: shown };
       }
       case 'usage':
         this.#usage = part.usage;

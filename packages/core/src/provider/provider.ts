@@ -64,13 +64,24 @@ export interface ProviderResponse {
 
 /** One piece of a streamed response. */
 export type ProviderStreamPart =
-  | { readonly type: 'text'; readonly text: string }
+  | {
+      readonly type: 'text';
+      readonly text: string;
+      /**
+       * With `includeRaw`, the SDK chunk this text came from, when the text is the chunk's last
+       * part: Keel charges the text, then hands the chunk out as a `raw` event. One part instead
+       * of a `text` and a `raw` part saves every chunk of a drop-in stream a read (an adapter may
+       * still send the chunk as a `raw` part after the text).
+       */
+      readonly raw?: unknown;
+    }
   | { readonly type: 'usage'; readonly usage: Usage }
   | { readonly type: 'finish'; readonly finishReason: FinishReason; readonly model?: string | undefined }
   /**
-   * The SDK's own chunk, emitted (when `includeRaw` is set) before the parts derived from it.
-   * `content` says whether the chunk carries output (text or tool-call deltas): such a chunk is
-   * the stream's commit point.
+   * The SDK's own chunk (when `includeRaw` is set), after the parts derived from it, so that Keel
+   * charges a chunk's text to the budget before a drop-in hands the chunk out. `content` says
+   * whether the chunk carries output (text or tool-call deltas): such a chunk is the stream's
+   * commit point.
    */
   | { readonly type: 'raw'; readonly chunk: unknown; readonly content: boolean };
 

@@ -5,7 +5,7 @@
  */
 import { createFakeClock, createScriptedProvider } from '@keel/testkit';
 import { describe, expect, it } from 'vitest';
-import { createMemoryCacheStore, KeelError, type KeelEvent, type StreamEvent } from '@keel/core';
+import { createMemoryCacheStore, KeelError, type FeatureConfig, type KeelEvent, type Provider, type StreamEvent, type StreamOptions } from '@keel/core';
 import { keelWith, user } from './helpers.js';
 
 const usage = { inputTokens: 3, outputTokens: 3 };
@@ -88,5 +88,64 @@ describe('a stream iterator keeps the async-generator contract', () => {
     expect(events.map((event) => event.type).slice(0, 2)).toEqual(['call.started', 'cache.skipped']);
     expect(events.at(-1)).toMatchObject({ type: 'call.finished', outcome: 'ok' });
     keel.close();
+  });
+});
+
+/** A provider whose text parts carry their chunk (as @keel/openai's and @keel/anthropic's do). */
+function chunkCarryingProvider(words: readonly string[]): Provider & { readonly calls: number } {
+  let calls = 0;
+  return {
+    id: 'carrier',
+    get calls() {
+      return calls;
+    },
+    chat: () => Promise.reject(new Error('stream only')),
+    async *stream(request) {
+      calls++;
+      for (const word of words) yield request.includeRaw ? { type: 'text', text: word, raw: { word } } : { type: 'text', text: word };
+      yield { type: 'usage', usage: { inputTokens: 3, outputTokens: words.length } };
+      yield { type: 'finish', finishReason: 'stop' };
+    },
+  };
+}
+
+const shapes = (events: StreamEvent[]) => events.map((event) => (event.type === 'text' ? `text:${event.text}` : event.type === 'raw' ? `raw:${(event.chunk as { word: string }).word}` : event.type));
+
+describe('a text part that carries its chunk', () => {
+  async function read(options: StreamOptions, budget?: FeatureConfig['budget'], words = ['a ', 'b ', 'c ']) {
+    const { keel } = keelWith(chunkCarryingProvider(words), { maxTokens: 5, ...(budget ? { budget } : {}) });
+    const seen: StreamEvent[] = [];
+    for await (const event of keel.stream({ feature: 'f', messages: user() }, options)) seen.push(event);
+    keel.close();
+    return seen;
+  }
+
+  it('with includeRaw, becomes its text event and then its raw event', async () => {
+    expect(shapes(await read({ includeRaw: true }))).toEqual(['text:a ', 'raw:a ', 'text:b ', 'raw:b ', 'text:c ', 'raw:c ', 'usage', 'finish']);
+  });
+
+  it('with rawOnly, becomes its raw event alone; the text is still on the result', async () => {
+    const seen = await read({ includeRaw: true, rawOnly: true });
+    expect(shapes(seen)).toEqual(['raw:a ', 'raw:b ', 'raw:c ', 'usage', 'finish']);
+    expect(seen.at(-1)).toMatchObject({ type: 'finish', result: { text: 'a b c ' } });
+  });
+
+  it('without includeRaw, becomes a text event only', async () => {
+    expect(shapes(await read({}))).toEqual(['text:a ', 'text:b ', 'text:c ', 'usage', 'finish']);
+  });
+
+  it('whose text the budget refuses is not handed out at all, chunk included', async () => {
+    // Room for the call's hold (26 tokens, 5 of them output) and a word more; this provider
+    // ignores max_tokens and sends 30 words: the meter refuses one before its chunk goes out.
+    const all = Array.from({ length: 30 }, (_, index) => `word${index} `);
+    const seen = await read({ includeRaw: true }, { limits: [{ scope: 'feature', unit: 'tokens', limit: 27, window: 'day' }] }, all);
+    const finish = seen.at(-1);
+    expect(finish).toMatchObject({ type: 'finish', result: { finishReason: 'budget_exhausted' } });
+    const words = finish?.type === 'finish' ? finish.result.text : '';
+    expect(words.length).toBeGreaterThan(0);
+    expect(words.length).toBeLessThan(all.join('').length);
+    // Every chunk handed out belongs to text that was charged and handed out, in order.
+    const shown = shapes(seen).filter((shape) => shape.startsWith('text:') || shape.startsWith('raw:'));
+    expect(shown).toEqual(words.match(/\S+ /g)!.flatMap((word) => [`text:${word}`, `raw:${word}`]));
   });
 });

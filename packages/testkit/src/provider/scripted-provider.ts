@@ -178,8 +178,9 @@ export function createScriptedProvider(options: ScriptedProviderOptions = {}): S
       if (i === chunks.length) break;
       await pause(i === 0 ? firstDelay : streamed?.chunkDelayMs, signal);
       const text = chunks[i] ?? '';
-      if (request.includeRaw) yield { type: 'raw', chunk: { text }, content: true };
       yield { type: 'text', text };
+      // As a part of its own after the text (adapters may instead put it on the text part).
+      if (request.includeRaw) yield { type: 'raw', chunk: { text }, content: true };
     }
     // A failAfter/stallAfter beyond the last chunk still fails or stalls, just before finishing.
     if (streamed?.failAfter !== undefined) throw streamed.error ?? streamError(chunks.length);
