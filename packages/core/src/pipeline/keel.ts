@@ -295,20 +295,31 @@ export function createKeel(options: KeelOptions): Keel {
     return step.candidates ? { ...plan, candidates: step.candidates } : plan;
   }
 
-  /** The admission step for one candidate: its budget hold (maybe degraded or clamped). */
+  /**
+   * The admission step for one candidate: its budget hold (maybe degraded or clamped). A feature
+   * without a budget has nothing to admit, and its callers do not await it (`unbudgeted`): no
+   * promise ticks on that hot path.
+   */
   async function admit(feature: ResolvedFeature, validated: ValidatedRequest, call: CallState, candidate: ModelRef, deadline: number) {
-    // Features without a budget skip the await entirely: no extra ticks on their hot path.
-    const hold = feature.budget ? await admission.reserve(feature, validated, candidate, nextHoldId(call), deadline) : undefined;
+    const hold = await admission.reserve(feature, validated, candidate, nextHoldId(call), deadline);
     return { hold, target: hold?.candidate ?? candidate };
   }
+
+  const unbudgeted = (candidate: ModelRef) => ({ hold: undefined, target: candidate });
 
   type Begun = ReturnType<typeof begin>;
 
   /** The cache stage first (a hit reaches no budget, rate limit or provider), then the call itself. */
-  async function chat(request: ChatRequest, chatOptions: ChatOptions & StepOptions = {}): Promise<ChatResult> {
-    const begun = begin(request, false);
-    const cached = cacheFor(begun, chatOptions, chatOptions.includeRaw ?? false, false);
-    return cached ? cacheStage!.chat(cached, () => chatUpstream(begun, chatOptions)) : chatUpstream(begun, chatOptions);
+  // Not `async`: an async function returning chatUpstream's promise would add three promise
+  // ticks to every call. A synchronous throw (bad input) still reaches the caller as a rejection.
+  function chat(request: ChatRequest, chatOptions: ChatOptions & StepOptions = {}): Promise<ChatResult> {
+    try {
+      const begun = begin(request, false);
+      const cached = cacheFor(begun, chatOptions, chatOptions.includeRaw ?? false, false);
+      return cached ? cacheStage!.chat(cached, () => chatUpstream(begun, chatOptions)) : chatUpstream(begun, chatOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async function chatUpstream(begun: Begun, chatOptions: ChatOptions & StepOptions): Promise<ChatResult> {
@@ -324,15 +335,16 @@ export function createKeel(options: KeelOptions): Keel {
           )
         : undefined;
       const answered = await withFallback(planFor(feature, validated, chatOptions), call, deadline, floorMs, async (candidate, signal, request) => {
-        const { hold, target } = await admit(feature, request, call, candidate, deadline);
+        // Without a budget there is nothing to admit or settle: no await for either.
+        const { hold, target } = feature.budget ? await admit(feature, request, call, candidate, deadline) : unbudgeted(candidate);
         try {
           const response = await chain.chat(
             context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, chatOptions.includeRaw ?? false, hold), providers.get(target.provider), chatOptions)),
           );
           const served = { usage: response.usage, answered: true, text: response.text };
-          return { response, target, settled: await settleCall(hold, undefined, served, true) };
+          return { response, target, settled: hold ? await settleCall(hold, undefined, served, true) : undefined };
         } catch (error) {
-          await settleCall(hold, undefined, NOTHING_SERVED, true);
+          if (hold) await settleCall(hold, undefined, NOTHING_SERVED, true);
           throw error;
         }
       }, hedge);
@@ -414,7 +426,7 @@ export function createKeel(options: KeelOptions): Keel {
     const includeRaw = streamOptions.includeRaw ?? false;
     // One leg of the stream up to its first token; mid-stream recovery opens more (stream-recovery.ts).
     const openLeg = async (candidate: ModelRef, signal: AbortSignal | undefined, request: ValidatedRequest) => {
-      const { hold, target } = await admit(feature, request, call, candidate, deadline);
+      const { hold, target } = feature.budget ? await admit(feature, request, call, candidate, deadline) : unbudgeted(candidate);
       try {
         const opened = await chain.stream(
           context(call, target, deadline, signal ?? validated.signal, withStepRequest(providerRequest(request, feature, target, includeRaw, hold), providers.get(target.provider), streamOptions)),

@@ -28,7 +28,11 @@ export function circuitBreakerPolicy(registry: BreakerRegistry): Policy {
         }
         try {
           const result = await next(context);
-          await breaker.record('success');
+          const recorded = breaker.record('success');
+          // Only a probe's success changes the breaker's state (it closes it), so only a probe
+          // waits for opossum to decide; a closed breaker's success is counted as it starts
+          // (opossum's `fires`, which its error rate divides by) and needs no promise ticks here.
+          if (admission === 'probe') await recorded;
           return result;
         } catch (error) {
           if (classifyFailure(error, context.signal) === 'failure') await breaker.record('failure', error);

@@ -25,6 +25,15 @@ describe('request validation', () => {
     keel.close();
   });
 
+  it('a bad chat request is a rejected promise, not a synchronous throw; keel.stream throws at once', async () => {
+    const { keel } = keelWith(createScriptedProvider());
+    let chat: Promise<unknown> | undefined;
+    expect(() => (chat = keel.chat({ feature: 'nope', messages: user() }))).not.toThrow();
+    await expect(chat).rejects.toMatchObject({ kind: 'bad_request' });
+    expect(() => keel.stream({ feature: 'nope', messages: user() })).toThrow(/Unknown feature "nope"/);
+    keel.close();
+  });
+
   it('never echoes message content in the error', async () => {
     const { keel } = keelWith(createScriptedProvider());
     const error = await failure(keel.chat({ feature: 'f', messages: [{ role: 'hacker' as 'user', content: 'CANARY-PROMPT-42' }] }));
