@@ -92,16 +92,11 @@ describe('a stream iterator keeps the async-generator contract', () => {
 });
 
 /** A provider whose text parts carry their chunk (as @keel/openai's and @keel/anthropic's do). */
-function chunkCarryingProvider(words: readonly string[]): Provider & { readonly calls: number } {
-  let calls = 0;
+function chunkCarryingProvider(words: readonly string[]): Provider {
   return {
     id: 'carrier',
-    get calls() {
-      return calls;
-    },
     chat: () => Promise.reject(new Error('stream only')),
     async *stream(request) {
-      calls++;
       for (const word of words) yield request.includeRaw ? { type: 'text', text: word, raw: { word } } : { type: 'text', text: word };
       yield { type: 'usage', usage: { inputTokens: 3, outputTokens: words.length } };
       yield { type: 'finish', finishReason: 'stop' };
